@@ -1,0 +1,278 @@
+"""FeedbackAlignmentClassifier: MLPClassifier's interface, any feedback rule."""
+
+import numpy as np
+from sklearn.base import ClassifierMixin, _fit_context
+from sklearn.metrics import accuracy_score
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import (
+    _check_partial_fit_first_call,
+    type_of_target,
+    unique_labels,
+)
+from sklearn.utils.validation import column_or_1d, validate_data
+
+from ._backend import namespace
+from ._base import BaseFeedbackAlignment
+from ._docs import fill_doc
+
+
+@fill_doc
+class FeedbackAlignmentClassifier(ClassifierMixin, BaseFeedbackAlignment):
+    """Multi-layer perceptron classifier trained by a feedback rule of your choice.
+
+        A drop-in for :class:`sklearn.neural_network.MLPClassifier`: the same
+        parameters, fitted attributes and methods, plus ``feedback`` (how the
+        output error reaches the hidden layers: backpropagation, feedback
+        alignment, direct or indirect feedback alignment, or your own rule) and
+        ``feedback_init``. Softmax output with cross-entropy for multiclass,
+        logistic outputs with binary cross-entropy for binary and multilabel
+        targets; in every case the output error is ``e = (p - Y) / m``.
+
+        Parameters
+        ----------
+    {parameters}
+        Attributes
+        ----------
+        classes_ : ndarray or list of ndarray
+            The class labels (one array per output for multilabel targets).
+
+    {attributes}
+        See Also
+        --------
+        FeedbackAlignmentRegressor : The same network for regression.
+        sklearn.neural_network.MLPClassifier : The backpropagation-only original.
+
+        References
+        ----------
+        Lillicrap, Cownden, Tweed and Akerman (2016), "Random synaptic feedback
+        weights support error backpropagation for deep learning", Nature
+        Communications 7.
+
+        Nøkland (2016), "Direct Feedback Alignment Provides Learning in Deep Neural
+        Networks", NeurIPS.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_digits
+        >>> from skfa import FeedbackAlignmentClassifier
+        >>> X, y = load_digits(return_X_y=True)
+        >>> clf = FeedbackAlignmentClassifier(feedback="dfa", max_iter=50,
+        ...                                   random_state=0).fit(X / 16, y)
+        >>> clf.score(X / 16, y) > 0.95
+        True
+    """
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        feedback="dfa",
+        feedback_init="nokland",
+    ):
+        super().__init__(
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            solver=solver,
+            alpha=alpha,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init,
+            power_t=power_t,
+            max_iter=max_iter,
+            shuffle=shuffle,
+            random_state=random_state,
+            tol=tol,
+            verbose=verbose,
+            warm_start=warm_start,
+            momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+            n_iter_no_change=n_iter_no_change,
+            max_fun=max_fun,
+            feedback=feedback,
+            feedback_init=feedback_init,
+        )
+
+    _score_function = staticmethod(accuracy_score)
+
+    def _output_spec(self):
+        if self._label_binarizer.y_type_ == "multiclass":
+            return "softmax", "log_loss"
+        return "logistic", "binary_log_loss"
+
+    def _validate_input(self, X, y, incremental, reset):
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            dtype=(np.float64, np.float32),
+            reset=reset,
+        )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+
+        if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
+            self._label_binarizer = LabelBinarizer()
+            self._label_binarizer.fit(y)
+            self.classes_ = self._label_binarizer.classes_
+        else:
+            classes = unique_labels(y)
+            if self.warm_start:
+                if set(classes) != set(self.classes_):
+                    raise ValueError(
+                        "warm_start can only be used where `y` has the same "
+                        "classes as in the previous call to fit. Previously "
+                        f"got {self.classes_}, `y` has {classes}"
+                    )
+            elif len(np.setdiff1d(classes, self.classes_, assume_unique=True)):
+                raise ValueError(
+                    "`y` has classes not in `self.classes_`. "
+                    f"`self.classes_` has {self.classes_}. 'y' has {classes}."
+                )
+        # bool keeps float32 data from being upcast; the loop casts to X's dtype
+        return X, self._label_binarizer.transform(y).astype(bool)
+
+    def _stratify_validation(self):
+        return self.n_outputs_ == 1
+
+    def _decode_targets(self, y):
+        return self._label_binarizer.inverse_transform(y)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the network to X and y.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The class labels, or a label indicator matrix for multilabel.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples in the loss (and in its output error).
+
+        Returns
+        -------
+        self : object
+            The fitted classifier.
+        """
+        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+
+    @available_if(lambda est: est._check_solver())
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """Update the network with one epoch over the given data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The class labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples.
+        classes : array of shape (n_classes,), default=None
+            All the classes across the calls; required on the first call.
+
+        Returns
+        -------
+        self : object
+            The updated classifier.
+        """
+        if _check_partial_fit_first_call(self, classes):
+            self._label_binarizer = LabelBinarizer()
+            if type_of_target(y).startswith("multilabel"):
+                self._label_binarizer.fit(y)
+            else:
+                self._label_binarizer.fit(classes)
+        return self._fit(X, y, sample_weight=sample_weight, incremental=True)
+
+    def _predict(self, X, check_input=True):
+        y_pred = self._forward_pass_fast(X, check_input=check_input)
+        if self.n_outputs_ == 1:
+            y_pred = y_pred.ravel()
+        return self._label_binarizer.inverse_transform(y_pred)
+
+    def predict(self, X):
+        """Predict the classes of X.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            The predicted classes.
+        """
+        return self._predict(X)
+
+    def predict_proba(self, X):
+        """Class probabilities of X.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        y_prob : ndarray of shape (n_samples, n_classes)
+            The probability of each class, ordered as in ``classes_``.
+        """
+        y_pred = self._forward_pass_fast(X)
+        if self.n_outputs_ == 1:
+            xp = namespace(y_pred)
+            return xp.concat([1 - y_pred, y_pred], axis=1)
+        return y_pred
+
+    def predict_log_proba(self, X):
+        """Log of the class probabilities of X.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        log_y_prob : ndarray of shape (n_samples, n_classes)
+            ``log(predict_proba(X))``.
+        """
+        y_prob = self.predict_proba(X)
+        return namespace(y_prob).log(y_prob)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags

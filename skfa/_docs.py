@@ -1,0 +1,178 @@
+"""Docstring sections shared by the estimators (filled in by ``fill_doc``)."""
+
+_SECTIONS = {}
+
+_SECTIONS["parameters"] = """\
+    hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
+        The ith element is the number of units in the ith hidden layer.
+
+    activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
+        Hidden activation ``f``: ``a``, ``1 / (1 + exp(-a))``, ``tanh(a)``,
+        ``max(a, 0)``. The feedback rules scale every hidden delta by
+        ``f'(a_i)``.
+
+    solver : {'sgd', 'adam', 'lbfgs'}, default='adam'
+        'sgd': mini-batch SGD with momentum; 'adam': Adam (Kingma and Ba,
+        2014); 'lbfgs': L-BFGS-B from ``scipy.optimize`` on the full batch,
+        only with ``feedback='bp'``, the one rule whose update is a true
+        gradient (any other rule raises a ``ValueError``).
+
+    alpha : float, default=0.0001
+        Strength of the L2 penalty ``0.5 * alpha * sum ||W_i||**2 / n``, as in
+        MLPClassifier: every weight gradient gets ``alpha * W_i / m`` for a
+        batch of (weighted) size m.
+
+    batch_size : int or 'auto', default='auto'
+        Mini-batch size of the stochastic solvers; 'auto' is
+        ``min(200, n_samples)``.
+
+    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
+        Schedule of the 'sgd' solver: constant ``learning_rate_init``;
+        'invscaling' ``learning_rate_init / (t + 1) ** power_t`` with t the
+        number of samples seen; 'adaptive' divides the rate by 5 whenever the
+        training loss (or the validation score with ``early_stopping``) fails
+        to improve by ``tol`` for ``n_iter_no_change`` epochs.
+
+    learning_rate_init : float, default=0.001
+        Initial step size of 'sgd' and 'adam'.
+
+    power_t : float, default=0.5
+        Exponent of the 'invscaling' schedule.
+
+    max_iter : int, default=200
+        Maximum number of epochs (stochastic solvers) or iterations ('lbfgs').
+
+    shuffle : bool, default=True
+        Whether to shuffle the samples at each epoch (stochastic solvers).
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the weights (Glorot uniform, drawn exactly as MLPClassifier
+        draws them), the shuffles, the early-stopping split and the feedback
+        matrices. The feedback matrices come from their own host generator,
+        ``numpy.random.default_rng(random_state)`` for an int (for a
+        RandomState instance, seeded by one integer drawn from it after the
+        weights), layer by layer bottom up, so that under the same
+        ``random_state`` every feedback rule starts from the same weights and
+        sees the same batches, whatever the device.
+
+    tol : float, default=1e-4
+        Improvement of the loss (or validation score) below which an epoch
+        counts as no improvement.
+
+    verbose : bool, default=False
+        Print the loss after each epoch.
+
+    warm_start : bool, default=False
+        Start from the previous fit's weights, optimizer and feedback matrices.
+
+    momentum : float, default=0.9
+        Momentum of 'sgd', in [0, 1].
+
+    nesterovs_momentum : bool, default=True
+        Use Nesterov's momentum with 'sgd' and ``momentum > 0``.
+
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data and stop when the
+        validation score has not improved by ``tol`` for ``n_iter_no_change``
+        epochs; the best weights are kept.
+
+    validation_fraction : float, default=0.1
+        Fraction of the training data held out for early stopping.
+
+    beta_1, beta_2 : float, default=0.9, 0.999
+        Decay rates of Adam's first and second moment estimates.
+
+    epsilon : float, default=1e-8
+        Numerical stability term of Adam.
+
+    n_iter_no_change : int, default=10
+        Epochs without improvement by ``tol`` before stopping.
+
+    max_fun : int, default=15000
+        Maximum number of loss evaluations of 'lbfgs'.
+
+    feedback : str or FeedbackRule, default='dfa'
+        How the output error reaches the hidden layers: a name of
+        :data:`skfa.feedback.FEEDBACK_RULES` ('bp', 'fa', 'dfa', 'ifa') or a
+        :class:`skfa.feedback.FeedbackRule` instance, whose parameters a grid
+        search reaches as ``feedback__<param>``. With ``e`` the output error
+        and ``B`` fixed random matrices:
+
+        - 'bp': ``delta_i = (delta_{i+1} @ W_{i+1}.T) * f'(a_i)``, the gradient;
+        - 'fa': ``delta_i = (delta_{i+1} @ B_{i+1}) * f'(a_i)`` (Lillicrap 2016);
+        - 'dfa': ``delta_i = (e @ B_i) * f'(a_i)`` (Nøkland 2016);
+        - 'ifa': ``delta_1 = (e @ B_1) * f'(a_1)``, then
+          ``delta_i = (delta_{i-1} @ W_i) * f'(a_i)`` (Nøkland 2016).
+
+        The default, 'dfa', is the fastest (one GEMM sends the error to every
+        layer, no layer waits for another) and trains as well as 'bp' on
+        MNIST-sized problems (Nøkland 2016, Table 1). This is the one default
+        that MLPClassifier does not have: pass ``feedback='bp'`` for its update.
+
+    feedback_init : {'uniform', 'nokland'} or callable, default='nokland'
+        How the feedback matrices are drawn: 'uniform' is U(-0.5, 0.5)
+        (Lillicrap 2016); 'nokland' is U(-1/sqrt(n), 1/sqrt(n)) with n the
+        width of the layer the matrix feeds (Nøkland's code). A callable
+        ``init(shape, rng) -> array`` draws its own, with ``rng`` a
+        ``numpy.random.Generator``. 'nokland' is the default because it keeps
+        the hidden deltas on the scale of the gradient for any layer width,
+        so the learning rates that suit 'bp' suit the feedback rules too;
+        'uniform' makes the deltas of wide layers several times larger.
+"""
+
+_SECTIONS["attributes"] = """\
+    loss_ : float
+        The loss at the end of the last epoch.
+
+    best_loss_ : float or None
+        The lowest training loss reached (None with ``early_stopping``).
+
+    loss_curve_ : list of float
+        The training loss after each epoch (stochastic solvers).
+
+    validation_scores_ : list of float or None
+        The validation score after each epoch, with ``early_stopping``.
+
+    best_validation_score_ : float or None
+        The best validation score, with ``early_stopping``.
+
+    t_ : int
+        The number of training samples seen.
+
+    coefs_ : list of ndarray
+        ``W_1 .. W_L``; ``coefs_[i]`` has shape ``(n_i, n_{i+1})``.
+
+    intercepts_ : list of ndarray
+        ``b_1 .. b_L``.
+
+    feedback_weights_ : list of ndarray
+        The feedback matrices drawn for the rule, in the order of its
+        ``feedback_shapes`` (layer by layer, bottom up); empty for 'bp'.
+
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features seen during fit, when they are all strings.
+
+    n_iter_ : int
+        The number of epochs (or L-BFGS iterations) run.
+
+    n_layers_ : int
+        Number of layers, input and output included.
+
+    n_outputs_ : int
+        Number of outputs.
+
+    out_activation_ : str
+        Name of the output activation.
+"""
+
+
+def fill_doc(cls):
+    """Put the shared sections into ``cls.__doc__`` where it names them."""
+    doc = cls.__doc__
+    for key, text in _SECTIONS.items():
+        doc = doc.replace("{%s}\n" % key, text)
+    cls.__doc__ = doc
+    return cls

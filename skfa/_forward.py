@@ -1,0 +1,74 @@
+"""The forward pass, and what a feedback rule may read from it."""
+
+from ._activations import ACTIVATIONS, DERIVATIVES
+
+
+class ForwardPass:
+    """Activations of every layer for one batch, in METHODS.md's numbering.
+
+    ``h[0]`` is the input batch ``X``; ``h[i] = f(a_i)`` for the hidden layers
+    ``i = 1 .. L-1``; ``h[L]`` is the network output (after the output
+    activation). ``a_i = h[i-1] @ W_i + b_i``.
+
+    Parameters
+    ----------
+    h : list of arrays
+        The activations ``h_0 .. h_L``.
+    activation : str
+        Name of the hidden activation ``f``.
+    xp : namespace
+        The array namespace of the activations.
+    """
+
+    def __init__(self, h, activation, xp):
+        self.h = h
+        self.activation = activation
+        self.xp = xp
+
+    @property
+    def n_layers(self):
+        """L, the number of weight layers (the output layer is layer L)."""
+        return len(self.h) - 1
+
+    def fprime(self, i, delta):
+        """Return ``delta * f'(a_i)``, computed in place in ``delta``."""
+        return DERIVATIVES[self.activation](self.h[i], delta, self.xp)
+
+
+def _propagate(X, coefs, intercepts, activation, out_activation, xp):
+    # yields h_1 .. h_L, where a_i = h_{i-1} @ W_i + b_i and h_i = f(a_i)
+    h = X
+    n_layers = len(coefs)
+    for i, (W, b) in enumerate(zip(coefs, intercepts), start=1):
+        a = h @ W
+        a += b
+        h = ACTIVATIONS[activation if i < n_layers else out_activation](a, xp)
+        yield h
+
+
+def forward_pass(X, coefs, intercepts, activation, out_activation, xp):
+    """Run the network on ``X`` and keep every layer's activations.
+
+    Parameters
+    ----------
+    X : array or sparse matrix of shape (n_samples, n_features)
+        The input batch.
+    coefs, intercepts : lists of arrays
+        ``W_1 .. W_L`` and ``b_1 .. b_L``.
+    activation, out_activation : str
+        Names of the hidden and output activations.
+    xp : namespace
+        The array namespace of the weights.
+
+    Returns
+    -------
+    forward : ForwardPass
+    """
+    h = [X, *_propagate(X, coefs, intercepts, activation, out_activation, xp)]
+    return ForwardPass(h, activation, xp)
+
+
+def predict_output(X, coefs, intercepts, activation, out_activation, xp):
+    """Network output for ``X``, keeping one layer in memory at a time."""
+    *_, out = _propagate(X, coefs, intercepts, activation, out_activation, xp)
+    return out

@@ -1,0 +1,80 @@
+"""Output losses and output errors, as tables of functions.
+
+``LOSS_FUNCTIONS[name](y, out, sample_weight, xp)`` is the (weighted) mean
+loss of a batch, with the same definitions as scikit-learn's MLP, so loss
+curves are comparable with ``MLPClassifier`` and ``MLPRegressor``:
+
+===============  ===============  ==============================================
+loss             output           value (mean over samples)
+===============  ===============  ==============================================
+log_loss         softmax          -sum_k y_k log p_k
+binary_log_loss  logistic         -sum_k [y_k log p_k + (1 - y_k) log(1 - p_k)]
+squared_error    identity         0.5 * mean_k (y_k - y_hat_k)**2
+poisson          exp              sum_k [y_k log(y_k / y_hat_k) - y_k + y_hat_k]
+===============  ===============  ==============================================
+
+``OUTPUT_ERRORS[(out_activation, loss)](y, out, xp)`` is the per-sample
+output error ``dLoss/da_L`` (before the division by the batch size that
+turns it into METHODS.md's ``e``). For every canonical pair above it is
+``out - y``.
+"""
+
+from sklearn.utils._array_api import _xlogy
+
+
+def _weighted_mean(values, sample_weight, xp):
+    if sample_weight is None:
+        return xp.mean(values)
+    return xp.sum(values * sample_weight) / xp.sum(sample_weight)
+
+
+def _clipped(p, xp):
+    eps = xp.finfo(p.dtype).eps
+    return xp.clip(p, eps, 1 - eps)
+
+
+def log_loss(y, p, sample_weight, xp):
+    """Categorical cross-entropy of a softmax output."""
+    per_sample = -xp.sum(y * xp.log(_clipped(p, xp)), axis=1)
+    return _weighted_mean(per_sample, sample_weight, xp)
+
+
+def binary_log_loss(y, p, sample_weight, xp):
+    """Binary cross-entropy of logistic outputs, summed over outputs."""
+    p = _clipped(p, xp)
+    per_sample = -xp.sum(y * xp.log(p) + (1 - y) * xp.log(1 - p), axis=1)
+    return _weighted_mean(per_sample, sample_weight, xp)
+
+
+def squared_loss(y, y_pred, sample_weight, xp):
+    """Half the squared error, averaged over samples and outputs."""
+    diff = y - y_pred
+    per_sample = xp.mean(diff * diff, axis=1)
+    return 0.5 * _weighted_mean(per_sample, sample_weight, xp)
+
+
+def poisson_loss(y, y_pred, sample_weight, xp):
+    """Half the Poisson deviance, summed over outputs."""
+    per_sample = xp.sum(_xlogy(y, y / y_pred, xp=xp) - y + y_pred, axis=1)
+    return _weighted_mean(per_sample, sample_weight, xp)
+
+
+LOSS_FUNCTIONS = {
+    "log_loss": log_loss,
+    "binary_log_loss": binary_log_loss,
+    "squared_error": squared_loss,
+    "poisson": poisson_loss,
+}
+
+
+def _canonical_error(y, out, xp):
+    # d loss / d a_L for an output activation paired with its canonical loss
+    return out - y
+
+
+OUTPUT_ERRORS = {
+    ("softmax", "log_loss"): _canonical_error,
+    ("logistic", "binary_log_loss"): _canonical_error,
+    ("identity", "squared_error"): _canonical_error,
+    ("exp", "poisson"): _canonical_error,
+}

@@ -1,0 +1,166 @@
+"""Stochastic optimizers with scikit-learn's MLP semantics, updating in place.
+
+The update rules, learning-rate schedules and stopping behaviour are those of
+``sklearn.neural_network._stochastic_optimizers``; the difference is that the
+parameters, velocities and moments are updated in place (the gradient
+buffers, owned by the training step, are consumed), the arrays may live in any
+array namespace, and every scalar stays a Python float so that float32
+parameters stay float32.
+"""
+
+import math
+
+from ._backend import namespace
+
+
+class BaseOptimizer:
+    """Learning rate bookkeeping shared by the optimizers.
+
+    Parameters
+    ----------
+    learning_rate_init : float
+        The initial learning rate.
+    """
+
+    def __init__(self, learning_rate_init):
+        self.learning_rate_init = learning_rate_init
+        self.learning_rate = float(learning_rate_init)
+
+    def iteration_ends(self, time_step):
+        """Hook called at the end of each epoch with the number of samples seen."""
+
+    def trigger_stopping(self, msg, verbose):
+        """Decide whether training stops when it no longer improves.
+
+        Returns
+        -------
+        is_stopping : bool
+        """
+        if verbose:
+            print(msg + " Stopping.")
+        return True
+
+
+class SGDOptimizer(BaseOptimizer):
+    """Stochastic gradient descent with momentum.
+
+    ``v <- momentum * v - lr * grad``, then ``param += v``, or with Nesterov's
+    momentum ``param += momentum * v - lr * grad``.
+
+    Parameters
+    ----------
+    params : list of arrays
+        The parameters, updated in place.
+    learning_rate_init : float
+        The initial learning rate.
+    lr_schedule : {"constant", "invscaling", "adaptive"}
+        ``invscaling``: ``lr = learning_rate_init / (t + 1) ** power_t`` after
+        each epoch, t counting samples; ``adaptive``: divide by 5 whenever the
+        stopping criterion triggers, and stop below 1e-6.
+    momentum : float
+        Momentum, in [0, 1].
+    nesterov : bool
+        Whether to use Nesterov's momentum.
+    power_t : float
+        Exponent of the ``invscaling`` schedule.
+    """
+
+    def __init__(
+        self,
+        params,
+        learning_rate_init=0.1,
+        lr_schedule="constant",
+        momentum=0.9,
+        nesterov=True,
+        power_t=0.5,
+    ):
+        super().__init__(learning_rate_init)
+        self.lr_schedule = lr_schedule
+        self.momentum = float(momentum)
+        self.nesterov = nesterov
+        self.power_t = power_t
+        xp = namespace(*params)
+        self.velocities = [xp.zeros_like(param) for param in params]
+
+    def iteration_ends(self, time_step):
+        if self.lr_schedule == "invscaling":
+            self.learning_rate = (
+                float(self.learning_rate_init) / (time_step + 1) ** self.power_t
+            )
+
+    def trigger_stopping(self, msg, verbose):
+        if self.lr_schedule != "adaptive":
+            return super().trigger_stopping(msg, verbose)
+        if self.learning_rate <= 1e-6:
+            if verbose:
+                print(msg + " Learning rate too small. Stopping.")
+            return True
+        self.learning_rate /= 5.0
+        if verbose:
+            print(msg + " Setting learning rate to %f" % self.learning_rate)
+        return False
+
+    def update_params(self, params, grads):
+        """Take one step; ``grads`` are consumed (scaled in place)."""
+        momentum, lr = self.momentum, self.learning_rate
+        for param, grad, velocity in zip(params, grads, self.velocities):
+            grad *= lr
+            velocity *= momentum
+            velocity -= grad
+            if self.nesterov:
+                update = momentum * velocity
+                update -= grad
+                param += update
+            else:
+                param += velocity
+
+
+class AdamOptimizer(BaseOptimizer):
+    """Adam (Kingma and Ba, 2014).
+
+    ``m <- beta_1 m + (1 - beta_1) g``, ``v <- beta_2 v + (1 - beta_2) g**2``,
+    ``param -= lr_t m / (sqrt(v) + epsilon)`` with
+    ``lr_t = lr sqrt(1 - beta_2**t) / (1 - beta_1**t)``.
+
+    Parameters
+    ----------
+    params : list of arrays
+        The parameters, updated in place.
+    learning_rate_init : float
+        The initial learning rate.
+    beta_1, beta_2 : float
+        Exponential decay rates of the first and second moment estimates.
+    epsilon : float
+        Numerical stability term.
+    """
+
+    def __init__(
+        self, params, learning_rate_init=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8
+    ):
+        super().__init__(learning_rate_init)
+        self.beta_1 = float(beta_1)
+        self.beta_2 = float(beta_2)
+        self.epsilon = float(epsilon)
+        self.t = 0
+        xp = namespace(*params)
+        self.ms = [xp.zeros_like(param) for param in params]
+        self.vs = [xp.zeros_like(param) for param in params]
+
+    def update_params(self, params, grads):
+        """Take one step; ``grads`` are consumed (overwritten)."""
+        self.t += 1
+        beta_1, beta_2 = self.beta_1, self.beta_2
+        self.learning_rate = (
+            self.learning_rate_init
+            * math.sqrt(1 - beta_2**self.t)
+            / (1 - beta_1**self.t)
+        )
+        for param, grad, m, v in zip(params, grads, self.ms, self.vs):
+            m *= beta_1
+            m += (1 - beta_1) * grad
+            grad *= grad
+            v *= beta_2
+            v += (1 - beta_2) * grad
+            step = self.learning_rate * m
+            step /= v**0.5 + self.epsilon
+            param -= step

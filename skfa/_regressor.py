@@ -1,0 +1,198 @@
+"""FeedbackAlignmentRegressor: MLPRegressor's interface, any feedback rule."""
+
+import numpy as np
+from sklearn.base import RegressorMixin, _fit_context
+from sklearn.metrics import r2_score
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import column_or_1d, validate_data
+
+from ._base import BaseFeedbackAlignment
+from ._docs import fill_doc
+
+
+@fill_doc
+class FeedbackAlignmentRegressor(RegressorMixin, BaseFeedbackAlignment):
+    """Multi-layer perceptron regressor trained by a feedback rule of your choice.
+
+        A drop-in for :class:`sklearn.neural_network.MLPRegressor`: the same
+        parameters, fitted attributes and methods, plus ``feedback`` and
+        ``feedback_init``.
+
+        Parameters
+        ----------
+        loss : {'squared_error', 'poisson'}, default='squared_error'
+            'squared_error': identity output, loss ``0.5 * mean (y - y_hat)**2``,
+            output error ``e = (y_hat - y) / m``. 'poisson': exponential output,
+            loss the half Poisson deviance, output error ``e = (y_hat - y) / m``
+            (the canonical link); targets must be non-negative.
+
+    {parameters}
+        Attributes
+        ----------
+    {attributes}
+        See Also
+        --------
+        FeedbackAlignmentClassifier : The same network for classification.
+        sklearn.neural_network.MLPRegressor : The backpropagation-only original.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_regression
+        >>> from skfa import FeedbackAlignmentRegressor
+        >>> X, y = make_regression(n_samples=300, n_features=5, noise=1.0,
+        ...                        random_state=0)
+        >>> reg = FeedbackAlignmentRegressor(feedback="fa", learning_rate_init=0.01,
+        ...                                  max_iter=300, random_state=0).fit(X, y)
+        >>> reg.score(X, y) > 0.95
+        True
+    """
+
+    _parameter_constraints: dict = {
+        **BaseFeedbackAlignment._parameter_constraints,
+        "loss": [StrOptions({"squared_error", "poisson"})],
+    }
+    _score_function = staticmethod(r2_score)
+
+    def __init__(
+        self,
+        loss="squared_error",
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        feedback="dfa",
+        feedback_init="nokland",
+    ):
+        super().__init__(
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            solver=solver,
+            alpha=alpha,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init,
+            power_t=power_t,
+            max_iter=max_iter,
+            shuffle=shuffle,
+            random_state=random_state,
+            tol=tol,
+            verbose=verbose,
+            warm_start=warm_start,
+            momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+            n_iter_no_change=n_iter_no_change,
+            max_fun=max_fun,
+            feedback=feedback,
+            feedback_init=feedback_init,
+        )
+        self.loss = loss
+
+    def _output_spec(self):
+        if self.loss == "poisson":
+            return "exp", "poisson"
+        return "identity", "squared_error"
+
+    def _validate_input(self, X, y, incremental, reset):
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            y_numeric=True,
+            dtype=(np.float64, np.float32),
+            reset=reset,
+        )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if self.loss == "poisson" and np.any(y < 0):
+            raise ValueError("loss='poisson' requires non-negative y.")
+        return X, y
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the network to X and y.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples in the loss (and in its output error).
+
+        Returns
+        -------
+        self : object
+            The fitted regressor.
+        """
+        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+
+    @available_if(lambda est: est._check_solver())
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Update the network with one epoch over the given data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples.
+
+        Returns
+        -------
+        self : object
+            The updated regressor.
+        """
+        return self._fit(X, y, sample_weight=sample_weight, incremental=True)
+
+    def _predict(self, X, check_input=True):
+        y_pred = self._forward_pass_fast(X, check_input=check_input)
+        if y_pred.shape[1] == 1:
+            return y_pred.ravel()
+        return y_pred
+
+    def predict(self, X):
+        """Predict the targets of X.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The predicted values.
+        """
+        return self._predict(X)
