@@ -1,5 +1,7 @@
 """The forward pass, and what a feedback rule may read from it."""
 
+from collections import deque
+
 from ._activations import ACTIVATIONS, DERIVATIVES
 
 
@@ -70,5 +72,5 @@ def forward_pass(X, coefs, intercepts, activation, out_activation, xp):
 
 def predict_output(X, coefs, intercepts, activation, out_activation, xp):
     """Network output for ``X``, keeping one layer in memory at a time."""
-    *_, out = _propagate(X, coefs, intercepts, activation, out_activation, xp)
-    return out
+    layers = _propagate(X, coefs, intercepts, activation, out_activation, xp)
+    return deque(layers, maxlen=1)[0]

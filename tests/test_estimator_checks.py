@@ -1,0 +1,18 @@
+"""scikit-learn's estimator contract, for both estimators and every core rule."""
+
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skfa import FeedbackAlignmentClassifier, FeedbackAlignmentRegressor
+
+METHODS = ["bp", "fa", "dfa", "ifa"]
+
+ESTIMATORS = [
+    Estimator(feedback=method, random_state=0)
+    for Estimator in (FeedbackAlignmentClassifier, FeedbackAlignmentRegressor)
+    for method in METHODS
+]
+
+
+@parametrize_with_checks(ESTIMATORS)
+def test_sklearn_contract(estimator, check):
+    check(estimator)
