@@ -2,14 +2,15 @@
 
 ``LOSS_FUNCTIONS[name](y, out, sample_weight, xp)`` is the (weighted) mean
 loss of a batch, with the same definitions as scikit-learn's MLP, so loss
-curves are comparable with ``MLPClassifier`` and ``MLPRegressor``:
+curves are comparable with ``MLPClassifier`` and ``MLPRegressor`` (one
+difference: see :func:`squared_loss`):
 
 ===============  ===============  ==============================================
 loss             output           value (mean over samples)
 ===============  ===============  ==============================================
 log_loss         softmax          -sum_k y_k log p_k
 binary_log_loss  logistic         -sum_k [y_k log p_k + (1 - y_k) log(1 - p_k)]
-squared_error    identity         0.5 * mean_k (y_k - y_hat_k)**2
+squared_error    identity         0.5 * sum_k (y_k - y_hat_k)**2
 poisson          exp              sum_k [y_k log(y_k / y_hat_k) - y_k + y_hat_k]
 ===============  ===============  ==============================================
 
@@ -47,9 +48,14 @@ def binary_log_loss(y, p, sample_weight, xp):
 
 
 def squared_loss(y, y_pred, sample_weight, xp):
-    """Half the squared error, averaged over samples and outputs."""
+    """Half the squared error, summed over outputs, averaged over samples.
+
+    MLPRegressor averages over the outputs instead, while its update is the
+    gradient of the sum; skfa reports the loss whose gradient it follows. The
+    two agree for a single output.
+    """
     diff = y - y_pred
-    per_sample = xp.mean(diff * diff, axis=1)
+    per_sample = xp.sum(diff * diff, axis=1)
     return 0.5 * _weighted_mean(per_sample, sample_weight, xp)
 
 

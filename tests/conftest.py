@@ -1,0 +1,19 @@
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+from sklearn.model_selection import train_test_split
+
+
+@pytest.fixture(scope="session")
+def digits():
+    """load_digits scaled to [0, 1], split 75/25 with a fixed seed."""
+    X, y = load_digits(return_X_y=True)
+    return train_test_split(X / 16.0, y, random_state=0, stratify=y)
+
+
+@pytest.fixture(scope="session")
+def small_classification():
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((60, 5))
+    y = (X[:, 0] + X[:, 1] ** 2 > 0.5).astype(int) + (X[:, 2] > 0.8)
+    return X, y
