@@ -195,7 +195,7 @@ def test_unknown_feedback_lists_the_valid_names(digits):
 
 
 def test_rules_are_parameter_objects():
-    for name, Rule in FEEDBACK_RULES.items():
+    for _name, Rule in FEEDBACK_RULES.items():
         rule = Rule()
         assert isinstance(clone(rule), Rule)
         assert rule.get_params() == clone(rule).get_params()

@@ -1,0 +1,119 @@
+"""Epoch time of every feedback rule against MLPClassifier, on MNIST, in one run.
+
+MNIST 784-800-800-10, tanh, batch 128, float32, SGD with Nesterov momentum
+(MLPClassifier's defaults otherwise). Every model trains one epoch per
+``partial_fit`` call; the calls are interleaved (one epoch of each model in
+turn) so that the machine's drift hits them alike, and the median epoch is
+reported. The bare GEMMs that DFA cannot avoid (three forward products, the
+one feedback projection, three weight gradients) are timed on the same
+shapes, batch by batch, in the same run.
+
+Usage::
+
+    python benchmarks/bench_mnist.py --data ../shared/data/mnist
+    python benchmarks/bench_mnist.py --data DIR --epochs 5 --methods bp dfa
+
+Targets (issue 3): bp <= 0.80x and dfa <= 0.55x MLPClassifier's epoch time;
+dfa <= 1.15x its bare GEMMs.
+"""
+
+import argparse
+import statistics
+import time
+import warnings
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.neural_network import MLPClassifier
+
+from skfa import FeedbackAlignmentClassifier
+from skfa.datasets import load_mnist
+
+SETTINGS = dict(
+    hidden_layer_sizes=(800, 800),
+    activation="tanh",
+    solver="sgd",
+    batch_size=128,
+    learning_rate_init=0.01,
+    momentum=0.9,
+    random_state=0,
+)
+
+
+def bare_dfa_gemms(X, layer_units, batch_size, rng):
+    """Seconds for the GEMMs of one DFA epoch, on random weights of the same shapes."""
+    W = [
+        rng.standard_normal((a, b)).astype(np.float32) * 0.05
+        for a, b in zip(layer_units, layer_units[1:])
+    ]
+    B = rng.standard_normal((layer_units[-1], sum(layer_units[1:-1]))).astype(
+        np.float32
+    )
+    hidden = np.cumsum([0, *layer_units[1:-1]])
+    start = time.perf_counter()
+    for first in range(0, X.shape[0], batch_size):
+        h = [X[first : first + batch_size]]
+        for Wi in W:
+            h.append(h[-1] @ Wi)
+        projected = h[-1] @ B
+        deltas = [projected[:, a:b] for a, b in zip(hidden, hidden[1:])] + [h[-1]]
+        for hi, delta in zip(h, deltas):
+            hi.T @ delta
+    return time.perf_counter() - start
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", help="directory with the MNIST IDX files")
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--methods", nargs="+", default=["bp", "fa", "dfa", "ifa"])
+    args = parser.parse_args()
+
+    X, y, _, _ = load_mnist(args.data)
+    classes = np.unique(y)
+    models = {"MLPClassifier": MLPClassifier(**SETTINGS)}
+    for method in args.methods:
+        models[method] = FeedbackAlignmentClassifier(feedback=method, **SETTINGS)
+
+    times = {name: [] for name in [*models, "dfa bare GEMMs"]}
+    layer_units = [X.shape[1], *SETTINGS["hidden_layer_sizes"], len(classes)]
+    rng = np.random.default_rng(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for epoch in range(args.epochs):
+            for name, model in models.items():
+                start = time.perf_counter()
+                model.partial_fit(X, y, classes=classes)
+                times[name].append(time.perf_counter() - start)
+            times["dfa bare GEMMs"].append(
+                bare_dfa_gemms(X, layer_units, SETTINGS["batch_size"], rng)
+            )
+            print(f"epoch {epoch + 1}/{args.epochs} done", flush=True)
+
+    median = {name: statistics.median(t) for name, t in times.items()}
+    reference = median["MLPClassifier"]
+    print()
+    print(f"MNIST {X.shape[0]} x 784-800-800-10 tanh, batch 128, float32, SGD momentum")
+    print(
+        f"median of {args.epochs} epochs, seconds per epoch and ratio to MLPClassifier"
+    )
+    print()
+    print("| model | s/epoch | vs MLPClassifier |")
+    print("| --- | ---: | ---: |")
+    for name, seconds in median.items():
+        print(f"| {name} | {seconds:.2f} | {seconds / reference:.3f} |")
+    if "dfa" in median:
+        print()
+        ratio = median["dfa"] / median["dfa bare GEMMs"]
+        print(f"dfa / its bare GEMMs: {ratio:.3f} (target <= 1.15)")
+    for name, target in (("bp", 0.80), ("dfa", 0.55)):
+        if name in median:
+            ratio = median[name] / reference
+            verdict = "met" if ratio <= target else "NOT met"
+            print(
+                f"{name} vs MLPClassifier: {ratio:.3f} (target <= {target}): {verdict}"
+            )
+
+
+if __name__ == "__main__":
+    main()
