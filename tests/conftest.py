@@ -1,7 +1,13 @@
+from pathlib import Path
+
 import numpy as np
 import pytest
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
+
+from skfa.datasets import load_mnist
+
+SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 
 
 @pytest.fixture(scope="session")
@@ -17,3 +23,11 @@ def small_classification():
     X = rng.standard_normal((60, 5))
     y = (X[:, 0] + X[:, 1] ** 2 > 0.5).astype(int) + (X[:, 2] > 0.8)
     return X, y
+
+
+@pytest.fixture(scope="session")
+def mnist():
+    """Real MNIST from ../shared/data/mnist, verified against its SHA256SUMS."""
+    if not SHARED_MNIST.is_dir():
+        pytest.skip(f"no MNIST at {SHARED_MNIST}")
+    return load_mnist(SHARED_MNIST)

@@ -77,6 +77,23 @@ def test_accuracy_floor_on_digits(digits, method):
 
 
 @pytest.mark.parametrize("method", METHODS)
+def test_accuracy_floor_on_mnist(mnist, method):
+    """Real data: 10,000 training images, two epochs, tested on all 10,000."""
+    X_train, y_train, X_test, y_test = mnist
+    clf = FeedbackAlignmentClassifier(
+        hidden_layer_sizes=(128,),
+        activation="tanh",
+        feedback=method,
+        solver="sgd",
+        learning_rate_init=0.05,
+        batch_size=64,
+        max_iter=2,
+        random_state=0,
+    ).fit(X_train[:10000], y_train[:10000])
+    assert clf.score(X_test, y_test) >= 0.9
+
+
+@pytest.mark.parametrize("method", METHODS)
 def test_regression_floor(method):
     X, y = make_regression(400, 8, noise=5.0, random_state=0)
     X_train, y_train, X_test, y_test = X[:300], y[:300], X[300:], y[300:]
