@@ -7,12 +7,13 @@ bp, fa, dfa and ifa, and prints each rule's test accuracy and fit time.
     python examples/compare_methods.py --data DIR      # MNIST from IDX files
 
 With ``--data``, DIR holds the four MNIST IDX files (gzipped or not); the run
-trains 784-256-128-10 tanh networks on all 60,000 training images for 5
-epochs and takes about two minutes on 2 cores.
+trains 784-256-128-10 tanh networks on all 60,000 training images for 10
+epochs and takes about a minute and a half on 2 cores.
 """
 
 import argparse
 import time
+import warnings
 
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
@@ -31,7 +32,7 @@ def load(data):
         )
         settings = dict(hidden_layer_sizes=(128, 64), max_iter=60)
         return "load_digits", (X_train, y_train, X_test, y_test), settings
-    settings = dict(hidden_layer_sizes=(256, 128), max_iter=5)
+    settings = dict(hidden_layer_sizes=(256, 128), max_iter=10)
     return "MNIST", load_mnist(data), settings
 
 
@@ -45,6 +46,8 @@ def main():
     print()
     print("| method | test accuracy | fit time (s) |")
     print("| --- | ---: | ---: |")
+    # a fixed epoch budget: reaching it is expected, not a convergence problem
+    warnings.filterwarnings("ignore", message="Stochastic Optimizer: Maximum")
     for method in METHODS:
         clf = FeedbackAlignmentClassifier(
             feedback=method,
