@@ -82,7 +82,7 @@ class FeedbackAlignmentRegressor(RegressorMixin, BaseFeedbackAlignment):
         n_iter_no_change=10,
         max_fun=15000,
         feedback="dfa",
-        feedback_init="nokland",
+        feedback_init="uniform",
     ):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
