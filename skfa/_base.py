@@ -180,10 +180,11 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         self._random_state = check_random_state(self.random_state)
         if first_pass:
             self._initialize(layer_units, X.dtype)
-        elif [W.shape[0] for W in self.coefs_] + [self.n_outputs_] != layer_units:
+        elif (fitted := [*(W.shape[0] for W in self.coefs_), self.n_outputs_]) != (
+            layer_units
+        ):
             raise ValueError(
-                f"The network fitted before has layer widths "
-                f"{[W.shape[0] for W in self.coefs_] + [self.n_outputs_]}; "
+                f"The network fitted before has layer widths {fitted}; "
                 f"this data and hidden_layer_sizes ask for {layer_units}. "
                 "Refit without warm_start to change the architecture."
             )
