@@ -1,4 +1,4 @@
-"""Data loaders: MNIST from its IDX files."""
+"""Data loaders: MNIST from its IDX files, or from OpenML when no path is given."""
 
 from ._mnist import load_mnist
 

@@ -8,6 +8,7 @@ import zlib
 from pathlib import Path
 
 import numpy as np
+from sklearn.datasets import fetch_openml
 
 _FILES = {
     "train_images": "train-images-idx3-ubyte",
@@ -15,86 +16,107 @@ _FILES = {
     "test_images": "t10k-images-idx3-ubyte",
     "test_labels": "t10k-labels-idx1-ubyte",
 }
+# Big-endian magic numbers: two zero bytes, 0x08 (unsigned byte), the ndim.
 _MAGIC = {"images": 0x00000803, "labels": 0x00000801}
+_N_TRAIN = 60000
 
 
 def _find(directory, name):
+    """The gzipped file if it exists, else the plain one, else None."""
     for candidate in (directory / (name + ".gz"), directory / name):
         if candidate.is_file():
             return candidate
     return None
 
 
-def _read_bytes(path):
+def _checksums(directory):
+    """``{filename: hex digest}`` from ``directory/SHA256SUMS``, or ``{}``."""
+    sums = directory / "SHA256SUMS"
+    if not sums.is_file():
+        return {}
+    expected = {}
+    for number, line in enumerate(sums.read_text().splitlines(), start=1):
+        if not line.strip():
+            continue
+        fields = line.split(maxsplit=1)
+        if len(fields) != 2:
+            raise ValueError(
+                f"{sums} line {number} is not '<sha256 hex digest>  <filename>': "
+                f"{line!r}."
+            )
+        expected[fields[1].strip().lstrip("*")] = fields[0].lower()
+    return expected
+
+
+def _read_idx(path, kind, sums):
+    """Parse one IDX file, after checking it against ``sums`` if it is listed.
+
+    The layout is a big-endian uint32 magic number, one big-endian uint32 per
+    dimension, then the uint8 payload in C order.
+    """
     try:
-        if path.suffix == ".gz":
-            with gzip.open(path, "rb") as f:
-                return f.read()
-        return path.read_bytes()
-    except (OSError, EOFError, zlib.error) as exc:
-        raise ValueError(f"{path.name} is not a readable gzip file: {exc}") from None
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ValueError(f"{path.name} cannot be read: {exc}") from None
+    if path.name in sums and hashlib.sha256(raw).hexdigest() != sums[path.name]:
+        raise ValueError(
+            f"{path.name} does not match its SHA256 in "
+            f"{path.parent / 'SHA256SUMS'}: the file is corrupt or not the original."
+        )
+    if path.suffix == ".gz":
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise ValueError(
+                f"{path.name} is not a readable gzip file: {exc}"
+            ) from None
 
-
-def _read_idx(path, kind):
-    """Parse one IDX file: big-endian magic, dimension sizes, then uint8 payload."""
-    data = _read_bytes(path)
     ndim = 3 if kind == "images" else 1
     header = 4 * (1 + ndim)
-    if len(data) < header:
-        raise ValueError(f"{path.name} is truncated: {len(data)} bytes, no IDX header.")
-    magic, *shape = np.frombuffer(data, dtype=">u4", count=1 + ndim)
+    if len(raw) < header:
+        raise ValueError(
+            f"{path.name} is truncated: {len(raw)} bytes, shorter than the "
+            f"{header}-byte IDX header of {kind}."
+        )
+    magic, *shape = (int(v) for v in np.frombuffer(raw, ">u4", count=1 + ndim))
     if magic != _MAGIC[kind]:
         raise ValueError(
             f"{path.name} has magic number {magic:#010x}; IDX {kind} files "
             f"start with {_MAGIC[kind]:#010x}."
         )
+    if kind == "images" and shape[1:] != [28, 28]:
+        raise ValueError(
+            f"{path.name} holds images of {shape[1]} x {shape[2]} pixels, "
+            "not MNIST's 28 x 28."
+        )
     expected = int(np.prod(shape))
-    if len(data) - header != expected:
+    if len(raw) - header != expected:
         raise ValueError(
             f"{path.name} is truncated or padded: the header announces shape "
-            f"{tuple(int(s) for s in shape)} ({expected} bytes), the payload has "
-            f"{len(data) - header} bytes."
+            f"{tuple(shape)} ({expected} bytes), the payload has "
+            f"{len(raw) - header} bytes."
         )
-    return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(shape)
-
-
-def _verify(directory, paths):
-    """Check the files against ``directory/SHA256SUMS``, where it exists."""
-    sums = directory / "SHA256SUMS"
-    if not sums.is_file():
-        return
-    expected = {}
-    for line in sums.read_text().splitlines():
-        if line.strip():
-            digest, name = line.split(maxsplit=1)
-            expected[name.lstrip("*")] = digest.lower()
-    for path in paths:
-        if path.name in expected:
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
-            if digest != expected[path.name]:
-                raise ValueError(
-                    f"{path.name} does not match its SHA256 in {sums}: the file is "
-                    "corrupt or not the original."
-                )
+    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
 
 
 def _from_openml(dtype):
-    from sklearn.datasets import fetch_openml
-
     warnings.warn(
         "load_mnist: no path given, downloading MNIST from OpenML "
-        "(fetch_openml('mnist_784')).",
+        "(fetch_openml('mnist_784')); pass the directory of the IDX files to "
+        "load them locally.",
         UserWarning,
         stacklevel=3,
     )
-    X, y = fetch_openml("mnist_784", version=1, return_X_y=True, as_frame=False)
+    X, y = fetch_openml(
+        "mnist_784", version=1, return_X_y=True, as_frame=False, parser="auto"
+    )
     X = np.asarray(X, dtype=dtype) / 255
     y = np.asarray(y).astype(np.int64)
-    return X[:60000], y[:60000], X[60000:], y[60000:]
+    return X[:_N_TRAIN], y[:_N_TRAIN], X[_N_TRAIN:], y[_N_TRAIN:]
 
 
 def load_mnist(path=None, *, dtype=np.float32, verify=True):
-    """Load MNIST as arrays scaled to [0, 1].
+    """Load MNIST as flat images scaled to [0, 1] and int64 labels.
 
     Parameters
     ----------
@@ -103,27 +125,34 @@ def load_mnist(path=None, *, dtype=np.float32, verify=True):
         (``train-images-idx3-ubyte``, ``train-labels-idx1-ubyte``,
         ``t10k-images-idx3-ubyte``, ``t10k-labels-idx1-ubyte``), each gzipped
         (``.gz``, preferred when both exist) or not. With None, MNIST is
-        downloaded from OpenML (``fetch_openml("mnist_784")``, with a
-        warning); its first 60,000 rows are the training set.
+        downloaded from OpenML (``fetch_openml("mnist_784")``) with a
+        ``UserWarning``; its first 60,000 rows are the training set and the
+        last 10,000 the test set, the original order.
     dtype : dtype, default=numpy.float32
         The dtype of the images.
     verify : bool, default=True
-        Check the files against the directory's ``SHA256SUMS``, when it has one.
+        Check every file read against the directory's ``SHA256SUMS``
+        (lines ``<hex digest>  <filename>``), when it has one.
 
     Returns
     -------
     X_train : ndarray of shape (60000, 784)
-    y_train : ndarray of shape (60000,), int64
+        Training images, one row of 28 x 28 pixels each, pixel / 255.
+    y_train : ndarray of shape (60000,)
+        Training labels 0 to 9, int64.
     X_test : ndarray of shape (10000, 784)
-    y_test : ndarray of shape (10000,), int64
+        Test images, pixel / 255.
+    y_test : ndarray of shape (10000,)
+        Test labels 0 to 9, int64.
 
     Raises
     ------
     FileNotFoundError
         The directory, or one of the four files, is missing.
     ValueError
-        A file is corrupt: not gzip, wrong magic number, truncated, a count
-        that differs between images and labels, or a checksum mismatch.
+        A file is corrupt: not gzip, wrong magic number, images other than
+        28 x 28, truncated or padded, a count that differs between images and
+        labels, or a checksum mismatch; or ``SHA256SUMS`` is malformed.
 
     Examples
     --------
@@ -131,6 +160,8 @@ def load_mnist(path=None, *, dtype=np.float32, verify=True):
     >>> X_train, y_train, X_test, y_test = load_mnist("data/mnist")  # doctest: +SKIP
     >>> X_train.shape, X_test.shape  # doctest: +SKIP
     ((60000, 784), (10000, 784))
+    >>> y_train[:10]  # doctest: +SKIP
+    array([5, 0, 4, 1, 9, 2, 1, 3, 1, 4])
     """
     if path is None:
         return _from_openml(dtype)
@@ -141,19 +172,19 @@ def load_mnist(path=None, *, dtype=np.float32, verify=True):
     missing = [_FILES[key] for key, found in paths.items() if found is None]
     if missing:
         raise FileNotFoundError(
-            f"{directory} lacks the MNIST file(s) {missing} (plain or .gz)."
+            f"{directory} lacks the MNIST file(s) {', '.join(missing)} (plain or .gz)."
         )
-    if verify:
-        _verify(directory, paths.values())
+    sums = _checksums(directory) if verify else {}
 
     arrays = []
     for split in ("train", "test"):
-        images = _read_idx(paths[f"{split}_images"], "images")
-        labels = _read_idx(paths[f"{split}_labels"], "labels")
+        images_path, labels_path = paths[f"{split}_images"], paths[f"{split}_labels"]
+        images = _read_idx(images_path, "images", sums)
+        labels = _read_idx(labels_path, "labels", sums)
         if images.shape[0] != labels.shape[0]:
             raise ValueError(
-                f"{paths[f'{split}_images'].name} has {images.shape[0]} images but "
-                f"{paths[f'{split}_labels'].name} has {labels.shape[0]} labels."
+                f"{images_path.name} has {images.shape[0]} images but "
+                f"{labels_path.name} has {labels.shape[0]} labels."
             )
         X = images.reshape(images.shape[0], -1).astype(dtype)
         X /= 255
