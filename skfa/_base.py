@@ -25,10 +25,10 @@ from sklearn.utils.validation import (
 )
 
 from ._backend import namespace
-from ._forward import forward_pass, predict_output
-from ._losses import LOSS_FUNCTIONS, OUTPUT_ERRORS
+from ._forward import OutputError, forward_pass, predict_output
+from ._losses import LOSS_FUNCTIONS
 from ._optimizers import AdamOptimizer, SGDOptimizer
-from .feedback._base import FEEDBACK_RULES, resolve_feedback
+from .feedback._base import FeedbackRule, Progress, checked_rule
 from .feedback._init import FEEDBACK_INITS, draw_feedback
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
@@ -70,8 +70,9 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
             Options(Real, {np.inf}),
         ],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
-        "feedback": [StrOptions(set(FEEDBACK_RULES)), HasMethods(["hidden_deltas"])],
+        "feedback": [str, HasMethods(["hidden_deltas"])],
         "feedback_init": [StrOptions(set(FEEDBACK_INITS)), callable],
+        "resample_feedback": ["boolean"],
     }
 
     @abstractmethod
@@ -102,6 +103,7 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         max_fun,
         feedback,
         feedback_init,
+        resample_feedback,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -128,6 +130,7 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         self.max_fun = max_fun
         self.feedback = feedback
         self.feedback_init = feedback_init
+        self.resample_feedback = resample_feedback
 
     # --- what the subclasses define -------------------------------------
 
@@ -157,13 +160,22 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
             raise ValueError(
                 f"hidden_layer_sizes must be > 0, got {hidden_layer_sizes}."
             )
-        rule = resolve_feedback(self.feedback)
+        rule = checked_rule(self.feedback)
         if self.solver == "lbfgs" and not rule.exact_gradient:
             raise ValueError(
                 f"solver='lbfgs' needs the exact gradient, which only feedback='bp' "
                 f"gives; feedback={self.feedback!r} gives a feedback update that is "
                 "not the gradient of any loss, so a line search on it is "
                 "meaningless. Use solver='sgd' or 'adam', or feedback='bp'."
+            )
+        if self.resample_feedback and (
+            type(rule).learned_feedback is not FeedbackRule.learned_feedback
+            or type(rule).refresh_feedback is not FeedbackRule.refresh_feedback
+        ):
+            raise ValueError(
+                f"resample_feedback=True redraws the feedback matrices at every "
+                f"step, but {type(rule).__name__} changes its feedback itself "
+                "during training; use one or the other."
             )
 
         first_pass = not hasattr(self, "coefs_") or (
@@ -188,12 +200,14 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
                 f"this data and hidden_layer_sizes ask for {layer_units}. "
                 "Refit without warm_start to change the architecture."
             )
-        feedback = self._feedback_for(rule, layer_units, X.dtype, xp, first_pass)
+        matrices = self._feedback_for(rule, layer_units, X.dtype, xp, first_pass)
 
         if self.solver in _STOCHASTIC_SOLVERS:
-            self._fit_stochastic(X, y, sample_weight, rule, feedback, incremental)
+            self._fit_stochastic(X, y, sample_weight, rule, matrices, incremental)
         else:
-            self._fit_lbfgs(X, y, sample_weight, rule, feedback)
+            self._fit_lbfgs(
+                X, y, sample_weight, rule, rule.prepare_feedback(matrices, xp)
+            )
 
         if not all(
             bool(xp.all(xp.isfinite(w))) for w in self.coefs_ + self.intercepts_
@@ -208,6 +222,7 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
     def _initialize(self, layer_units, dtype):
         self.n_iter_ = 0
         self.t_ = 0
+        self._n_epochs = self._n_steps = 0
         self.n_outputs_ = layer_units[-1]
         self.n_layers_ = len(layer_units)
         self.out_activation_ = self._output_spec()[0]
@@ -245,24 +260,31 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
                 self.best_validation_score_ = None
 
     def _feedback_for(self, rule, layer_units, dtype, xp, first_pass):
-        """Draw the rule's matrices if needed; return them arranged for the rule."""
+        """Draw the rule's matrices if needed; return them keyed by the rule's keys.
+
+        The returned arrays are those of ``feedback_weights_``, so a rule that
+        updates them in place updates the fitted model.
+        """
         shapes = rule.feedback_shapes(layer_units)
         drawn = [tuple(B.shape) for B in self.feedback_weights_]
         if first_pass or drawn != list(shapes.values()):
-            rng = np.random.default_rng(self._feedback_seed)
+            self._feedback_rng = np.random.default_rng(self._feedback_seed)
             self.feedback_weights_ = draw_feedback(
-                shapes.values(), self.feedback_init, rng, dtype
+                shapes.values(), self.feedback_init, self._feedback_rng, dtype
             )
         matrices = {
-            i: xp.asarray(B, dtype=dtype)
-            for i, B in zip(shapes, self.feedback_weights_)
+            key: xp.asarray(B, dtype=dtype)
+            for key, B in zip(shapes, self.feedback_weights_)
         }
-        return rule.prepare_feedback(matrices, xp)
+        self.feedback_weights_ = list(matrices.values())
+        return matrices
 
     def _loss_and_gradients(self, X, y, sample_weight, rule, feedback, xp):
         """One forward and feedback pass: the batch loss and the parameter updates.
 
-        The gradients are fresh arrays that the optimizer may consume.
+        Returns the loss and the gradients of the weights, the intercepts and
+        the rule's learned feedback; they are fresh arrays that the optimizer
+        may consume.
         """
         out_activation, loss_name = self._output_spec()
         forward = forward_pass(
@@ -274,25 +296,33 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         flat = [xp.reshape(W, (-1,)) for W in self.coefs_]
         loss = loss + (0.5 * self.alpha) * sum(w @ w for w in flat) / n
 
-        error = OUTPUT_ERRORS[(out_activation, loss_name)](y, out, xp)
-        if sample_weight is not None:
-            error *= sample_weight[:, None]
-        error /= n
+        forward.output_error = OutputError(
+            out_activation, loss_name, y, sample_weight, n, xp
+        )
+        error = forward.output_error(out)
         weights = dict(enumerate(self.coefs_, start=1))
         deltas = [*rule.hidden_deltas(forward, error, y, weights, feedback), error]
 
+        coef_grads = [h.T @ delta for h, delta in zip(forward.h, deltas)]
+        intercept_grads = [xp.sum(delta, axis=0) for delta in deltas]
+        feedback_grads = rule.feedback_gradients(forward, deltas, coef_grads, feedback)
         decay = self.alpha / n
-        coef_grads, intercept_grads = [], []
-        for h, delta, W in zip(forward.h, deltas, self.coefs_):
-            grad = h.T @ delta
-            grad += decay * W
-            coef_grads.append(grad)
-            intercept_grads.append(xp.sum(delta, axis=0))
-        return loss, coef_grads, intercept_grads
+        learned = rule.learned_feedback(feedback)
+        for grad, param in zip(coef_grads + feedback_grads, self.coefs_ + learned):
+            grad += decay * param
+        return loss, coef_grads, intercept_grads, feedback_grads
 
-    def _fit_stochastic(self, X, y, sample_weight, rule, feedback, incremental):
+    def _fit_stochastic(self, X, y, sample_weight, rule, matrices, incremental):
         xp = namespace(X)
-        params = self.coefs_ + self.intercepts_
+        feedback = rule.prepare_feedback(matrices, xp)
+        params = self.coefs_ + self.intercepts_ + rule.learned_feedback(feedback)
+        progress = Progress(
+            epoch=self._n_epochs,
+            step=self._n_steps,
+            weights=dict(enumerate(self.coefs_, start=1)),
+            rng=self._feedback_rng,
+            init=self.feedback_init,
+        )
         if not incremental or not hasattr(self, "_optimizer"):
             if self.solver == "sgd":
                 self._optimizer = SGDOptimizer(
@@ -364,7 +394,13 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
                         if sample_weight_train is None
                         else sample_weight_train[batch_idx]
                     )
-                    batch_loss, coef_grads, intercept_grads = self._loss_and_gradients(
+                    progress.epoch, progress.step = self._n_epochs, self._n_steps
+                    if self.resample_feedback:
+                        for B in matrices.values():
+                            B[...] = progress.draw(B)
+                        feedback = rule.prepare_feedback(matrices, xp)
+                    feedback = rule.refresh_feedback(feedback, progress)
+                    batch_loss, *grads = self._loss_and_gradients(
                         _safe_indexing(X_train, batch_idx),
                         y_train[batch_idx],
                         sw_batch,
@@ -375,8 +411,12 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
                     accumulated_loss += batch_loss * (
                         batch_slice.stop - batch_slice.start
                     )
-                    self._optimizer.update_params(params, coef_grads + intercept_grads)
+                    self._optimizer.update_params(
+                        params, [g for gs in grads for g in gs]
+                    )
+                    self._n_steps += 1
 
+                self._n_epochs += 1
                 self.n_iter_ += 1
                 self.loss_ = float(accumulated_loss) / n_samples
                 self.t_ += n_samples
@@ -459,7 +499,7 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
 
         def loss_and_grad(packed):
             unpack(packed)
-            loss, coef_grads, intercept_grads = self._loss_and_gradients(
+            loss, coef_grads, intercept_grads, _ = self._loss_and_gradients(
                 X, y, sample_weight, rule, feedback, xp
             )
             grad = np.concatenate(

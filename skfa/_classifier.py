@@ -91,6 +91,7 @@ class FeedbackAlignmentClassifier(ClassifierMixin, BaseFeedbackAlignment):
         max_fun=15000,
         feedback="dfa",
         feedback_init="uniform",
+        resample_feedback=False,
     ):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
@@ -118,6 +119,7 @@ class FeedbackAlignmentClassifier(ClassifierMixin, BaseFeedbackAlignment):
             max_fun=max_fun,
             feedback=feedback,
             feedback_init=feedback_init,
+            resample_feedback=resample_feedback,
         )
 
     _score_function = staticmethod(accuracy_score)

@@ -3,6 +3,7 @@
 from collections import deque
 
 from ._activations import ACTIVATIONS, DERIVATIVES
+from ._losses import OUTPUT_ERRORS
 
 
 class ForwardPass:
@@ -20,7 +21,15 @@ class ForwardPass:
         Name of the hidden activation ``f``.
     xp : namespace
         The array namespace of the activations.
+
+    Attributes
+    ----------
+    output_error : OutputError or None
+        Set by the training loop: turns outputs or logits into output errors
+        like ``e``, for rules that compute errors of their own.
     """
+
+    output_error = None
 
     def __init__(self, h, activation, xp):
         self.h = h
@@ -35,6 +44,51 @@ class ForwardPass:
     def fprime(self, i, delta):
         """Return ``delta * f'(a_i)``, computed in place in ``delta``."""
         return DERIVATIVES[self.activation](self.h[i], delta, self.xp)
+
+
+class OutputError:
+    """The output error of a batch, ``e = dLoss/da_L``, as the loss table defines it.
+
+    ``error(out)`` is ``OUTPUT_ERRORS[(out_activation, loss)](targets, out)``
+    with each row multiplied by its sample weight and the whole divided by
+    the batch's (weighted) size ``n``: METHODS.md's ``e``.
+
+    Parameters
+    ----------
+    out_activation, loss : str
+        Keys of the activation and output-error tables.
+    targets : array of shape (m, n_L)
+    sample_weight : array of shape (m,) or None
+    n : float or 0-d array
+        The batch's size, or its total sample weight.
+    xp : namespace
+    """
+
+    def __init__(self, out_activation, loss, targets, sample_weight, n, xp):
+        self.out_activation = out_activation
+        self.loss = loss
+        self.targets = targets
+        self.sample_weight = sample_weight
+        self.n = n
+        self.xp = xp
+
+    def __call__(self, out):
+        """The error of an output ``out`` (after the output activation); a new array."""
+        error = OUTPUT_ERRORS[(self.out_activation, self.loss)](
+            self.targets, out, self.xp
+        )
+        return self.weigh(error)
+
+    def from_logits(self, logits):
+        """The error of pre-activations ``logits`` (overwritten by the activation)."""
+        return self(ACTIVATIONS[self.out_activation](logits, self.xp))
+
+    def weigh(self, rows):
+        """``rows`` times the sample weights, divided by ``n``, in place."""
+        if self.sample_weight is not None:
+            rows *= self.sample_weight[:, None]
+        rows /= self.n
+        return rows
 
 
 def _propagate(X, coefs, intercepts, activation, out_activation, xp):

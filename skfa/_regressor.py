@@ -83,6 +83,7 @@ class FeedbackAlignmentRegressor(RegressorMixin, BaseFeedbackAlignment):
         max_fun=15000,
         feedback="dfa",
         feedback_init="uniform",
+        resample_feedback=False,
     ):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
@@ -110,6 +111,7 @@ class FeedbackAlignmentRegressor(RegressorMixin, BaseFeedbackAlignment):
             max_fun=max_fun,
             feedback=feedback,
             feedback_init=feedback_init,
+            resample_feedback=resample_feedback,
         )
         self.loss = loss
 

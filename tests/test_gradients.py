@@ -41,7 +41,9 @@ def test_bp_gradient_matches_finite_differences(Estimator, y, activation, weight
     def loss():
         return est._loss_and_gradients(X, Y, sw, BP(), None, np)[0]
 
-    _, coef_grads, intercept_grads = est._loss_and_gradients(X, Y, sw, BP(), None, np)
+    _, coef_grads, intercept_grads, _ = est._loss_and_gradients(
+        X, Y, sw, BP(), None, np
+    )
     numeric = []
     eps = 1e-6
     for p in params:
@@ -67,7 +69,9 @@ def test_poisson_gradient_matches_finite_differences():
         feedback="bp",
         random_state=0,
     ).fit(X, y)
-    _, coef_grads, intercept_grads = est._loss_and_gradients(X, y, None, BP(), None, np)
+    _, coef_grads, intercept_grads, _ = est._loss_and_gradients(
+        X, y, None, BP(), None, np
+    )
     W = est.coefs_[0]
     eps = 1e-6
     W[1, 2] += eps

@@ -3,6 +3,12 @@
 from ._base import FeedbackRule, carry_down
 
 
+def chain_shapes(layer_units):
+    """``B_{i+1}`` of ``W_{i+1}.T``'s shape ``(n_{i+1}, n_i)``, for i = 1 .. L-1."""
+    L = len(layer_units) - 1
+    return {i: (layer_units[i], layer_units[i - 1]) for i in range(2, L + 1)}
+
+
 class FA(FeedbackRule, name="fa"):
     """Feedback alignment (Lillicrap et al. 2016).
 
@@ -13,6 +19,12 @@ class FA(FeedbackRule, name="fa"):
 
     ``feedback_weights_`` holds ``[B_2, ..., B_L]``.
 
+    Parameters
+    ----------
+    derivative : bool, default=True
+        Multiply by ``f'(a_i)``; False replaces it by 1 (seed 003, future
+        work 1).
+
     References
     ----------
     Lillicrap, Cownden, Tweed and Akerman (2016), "Random synaptic feedback
@@ -20,11 +32,15 @@ class FA(FeedbackRule, name="fa"):
     Communications 7.
     """
 
+    _parameter_constraints = {"derivative": ["boolean"]}
+
+    def __init__(self, derivative=True):
+        self.derivative = derivative
+
     def feedback_shapes(self, layer_units):
-        L = len(layer_units) - 1
-        return {i: (layer_units[i], layer_units[i - 1]) for i in range(2, L + 1)}
+        return chain_shapes(layer_units)
 
     def hidden_deltas(self, forward, error, targets, weights, feedback):
         L = forward.n_layers
-        deltas = carry_down(forward, error, feedback, top=L)
+        deltas = carry_down(forward, error, feedback, top=L, derivative=self.derivative)
         return [deltas[i] for i in range(1, L)]

@@ -1,42 +1,110 @@
-"""The protocol every feedback rule follows, and the registry of rules."""
+"""The protocol every feedback rule follows, the registry of rules, shared steps."""
 
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
 from sklearn.base import BaseEstimator
 
+from .._backend import namespace
+from ._init import draw_feedback
+
+#: Names accepted by the estimators' ``feedback=``, each mapped to a callable
+#: that returns a fresh rule (a rule class, or a class with preset parameters).
 FEEDBACK_RULES = {}
+
+
+def register(name, factory):
+    """Make ``feedback=name`` mean ``factory()`` in every estimator.
+
+    Parameters
+    ----------
+    name : str
+        The name users pass as ``feedback=``.
+    factory : callable
+        Returns a new :class:`FeedbackRule` when called without arguments.
+    """
+    FEEDBACK_RULES[name] = factory
+
+
+@dataclass
+class Progress:
+    """Where training stands, as :meth:`FeedbackRule.refresh_feedback` sees it.
+
+    Attributes
+    ----------
+    epoch : int
+        Epochs completed over the model's life (``warm_start`` and
+        ``partial_fit`` continue the count; each ``partial_fit`` call is one).
+    step : int
+        Optimizer steps taken over the model's life.
+    weights : dict of {int: array}
+        The forward weights ``W_1 .. W_L`` as they are now.
+    rng : numpy.random.Generator
+        The host generator of the feedback matrices, for fresh draws; drawing
+        on the host keeps results independent of the device.
+    init : callable
+        The estimator's ``feedback_init``: a name of ``FEEDBACK_INITS`` or a
+        callable ``init(shape, rng) -> ndarray``.
+    """
+
+    epoch: int
+    step: int
+    weights: dict
+    rng: Any
+    init: Any
+
+    def draw(self, like):
+        """A fresh draw of ``feedback_init``, shaped, typed and placed like ``like``."""
+        (fresh,) = draw_feedback([tuple(like.shape)], self.init, self.rng, np.float64)
+        return namespace(like).asarray(fresh, dtype=like.dtype)
+
+    def noise(self, shape, std, like):
+        """Noise ``N(0, std**2)`` of ``shape``, typed and placed like ``like``."""
+        fresh = self.rng.normal(0.0, std, size=shape)
+        return namespace(like).asarray(fresh, dtype=like.dtype)
 
 
 class FeedbackRule(BaseEstimator):
     """Base class of the feedback rules: how the output error reaches the hidden layers.
 
     A rule is a parameter object (``get_params``, ``set_params``, ``clone``)
-    that holds no fitted state. The training loop calls it once per batch; it
-    returns the hidden deltas ``delta_1 .. delta_{L-1}``, and the loop turns
-    them, for every rule alike, into ``grad W_i = h_{i-1}.T @ delta_i`` (plus
-    weight decay) and ``grad b_i = delta_i.sum(0)``.
+    that holds no fitted state. The training loop calls :meth:`hidden_deltas`
+    once per batch; it returns the hidden deltas ``delta_1 .. delta_{L-1}``,
+    and the loop turns them, for every rule alike, into
+    ``grad W_i = h_{i-1}.T @ delta_i`` (plus weight decay) and
+    ``grad b_i = delta_i.sum(0)``.
 
     Layers are numbered as in METHODS.md: ``i = 1 .. L-1`` are hidden, ``L``
     is the output, ``W_i`` has shape ``(n_{i-1}, n_i)``.
 
     Subclasses pass ``name="..."`` in their class statement to be selectable
-    as ``feedback="..."`` in the estimators, and implement
-    :meth:`hidden_deltas`; those that use fixed random feedback matrices also
-    implement :meth:`feedback_shapes`.
+    as ``feedback="..."`` (or call :func:`register` for a preset), and
+    implement :meth:`hidden_deltas`; those that use feedback matrices also
+    implement :meth:`feedback_shapes`. Three optional hooks cover feedback
+    that changes during training: :meth:`refresh_feedback` (before every
+    step), and :meth:`learned_feedback` with :meth:`feedback_gradients`
+    (matrices the optimizer trains next to the weights).
     """
 
     #: Whether the hidden deltas are the exact gradient of the loss, which is
     #: what ``solver="lbfgs"`` requires.
     exact_gradient = False
 
+    _parameter_constraints: dict = {}
+
     def __init_subclass__(cls, name=None, **kwargs):
         super().__init_subclass__(**kwargs)
         if name is not None:
-            FEEDBACK_RULES[name] = cls
+            register(name, cls)
 
     def feedback_shapes(self, layer_units):
         """Shapes of the feedback matrices, keyed by the layer that owns each.
 
-        The matrices are drawn in this order (layer by layer, bottom up) and
-        stored in that order in the estimator's ``feedback_weights_``.
+        The matrices are drawn in this order and stored in that order in the
+        estimator's ``feedback_weights_``. Raise ``ValueError`` here when the
+        rule's parameters do not fit the network (the estimator calls this
+        at the start of every fit).
 
         Parameters
         ----------
@@ -45,7 +113,7 @@ class FeedbackRule(BaseEstimator):
 
         Returns
         -------
-        shapes : dict of {int: tuple of int}
+        shapes : dict of {hashable: tuple of int}
         """
         return {}
 
@@ -54,8 +122,10 @@ class FeedbackRule(BaseEstimator):
 
         Parameters
         ----------
-        feedback : dict of {int: array}
-            The matrices of :meth:`feedback_shapes`, keyed the same way.
+        feedback : dict of {hashable: array}
+            The matrices of :meth:`feedback_shapes`, keyed the same way. They
+            are the arrays of ``feedback_weights_``: updating them in place
+            updates the fitted model.
         xp : namespace
             The array namespace of the training arrays.
 
@@ -74,7 +144,9 @@ class FeedbackRule(BaseEstimator):
         ----------
         forward : ForwardPass
             ``forward.h[i]`` is ``h_i`` (``h_0 = X``); ``forward.fprime(i, d)``
-            returns ``d * f'(a_i)``, computed in place in ``d``.
+            returns ``d * f'(a_i)``, computed in place in ``d``;
+            ``forward.output_error`` turns an output or logits into an error
+            with the loss, sample weights and scaling of ``error``.
         error : array of shape (m, n_L)
             The output error ``e = dLoss/da_L``, already divided by the
             batch's (weighted) size. It must not be modified.
@@ -83,7 +155,7 @@ class FeedbackRule(BaseEstimator):
         weights : dict of {int: array}
             The forward weights ``W_1 .. W_L``, keyed by layer.
         feedback : object
-            What :meth:`prepare_feedback` returned.
+            What :meth:`prepare_feedback` (or :meth:`refresh_feedback`) returned.
 
         Returns
         -------
@@ -92,12 +164,44 @@ class FeedbackRule(BaseEstimator):
         """
         raise NotImplementedError
 
+    def refresh_feedback(self, feedback, progress):
+        """Change the feedback before a step (default: keep it).
 
-def carry_down(forward, delta, carriers, top, bottom=1):
+        Called before every optimizer step with the training's
+        :class:`Progress`; returns the ``feedback`` the step uses.
+        """
+        return feedback
+
+    def learned_feedback(self, feedback):
+        """Feedback arrays that the optimizer trains next to the weights (default none).
+
+        Their gradients come from :meth:`feedback_gradients`; the estimator
+        adds the same L2 term ``alpha * B / m`` that the weights get, and its
+        optimizer steps them with the weights.
+        """
+        return []
+
+    def feedback_gradients(self, forward, deltas, gradients, feedback):
+        """Gradients of the arrays of :meth:`learned_feedback`, in its order.
+
+        ``deltas`` is ``[delta_1, ..., delta_L]``, the output error last;
+        ``gradients`` is ``[h_0.T @ delta_1, ..., h_{L-1}.T @ delta_L]``, the
+        weights' gradients before weight decay (read them, do not modify them).
+        """
+        return []
+
+
+def fprime(forward, i, delta, derivative=True):
+    """``delta * f'(a_i)`` in place; ``delta`` itself when ``derivative`` is False."""
+    return forward.fprime(i, delta) if derivative else delta
+
+
+def carry_down(forward, delta, carriers, top, bottom=1, derivative=True):
     """Carry a delta down a chain of matrices: the shared step of BP and FA.
 
     ``delta_i = (delta_{i+1} @ carriers[i+1]) * f'(a_i)`` for
-    ``i = top-1, ..., bottom``, starting from ``delta_top = delta``.
+    ``i = top-1, ..., bottom``, starting from ``delta_top = delta`` (without
+    ``f'`` when ``derivative`` is False).
 
     Returns
     -------
@@ -106,8 +210,31 @@ def carry_down(forward, delta, carriers, top, bottom=1):
     """
     deltas = {}
     for i in range(top - 1, bottom - 1, -1):
-        delta = forward.fprime(i, delta @ carriers[i + 1])
+        delta = fprime(forward, i, delta @ carriers[i + 1], derivative)
         deltas[i] = delta
+    return deltas
+
+
+def pack(feedback, layers, xp):
+    """``[B_i | B_j | ...]`` for ``layers``, so that one GEMM projects onto them all."""
+    return xp.concat([feedback[i] for i in layers], axis=1)
+
+
+def project(forward, source, packed, layers, derivative=True):
+    """``(source @ B_i) * f'(a_i)`` for each of ``layers``, with one GEMM.
+
+    ``packed`` is :func:`pack` of the same layers, in the same order.
+
+    Returns
+    -------
+    deltas : dict of {int: array}
+    """
+    projected = source @ packed
+    deltas, start = {}, 0
+    for i in layers:
+        stop = start + forward.h[i].shape[1]
+        deltas[i] = fprime(forward, i, projected[:, start:stop], derivative)
+        start = stop
     return deltas
 
 
@@ -122,3 +249,12 @@ def resolve_feedback(feedback):
                 f"{sorted(FEEDBACK_RULES)} or a FeedbackRule instance."
             ) from None
     return feedback
+
+
+def checked_rule(feedback):
+    """:func:`resolve_feedback`, then the rule's parameters checked against its
+    ``_parameter_constraints`` (an ``InvalidParameterError`` names the bad one)."""
+    rule = resolve_feedback(feedback)
+    if isinstance(rule, BaseEstimator):
+        rule._validate_params()
+    return rule

@@ -1,11 +1,21 @@
 """Direct and indirect feedback alignment: the output error sent straight down."""
 
-from ._base import FeedbackRule
+from ._base import FeedbackRule, fprime, pack, project
 
 
-def _direct_shapes(layer_units, layers):
-    # B_i maps the output error (n_L) onto hidden layer i (n_i)
+def direct_shapes(layer_units, layers):
+    """``B_i`` of shape ``(n_L, n_i)``: the output error (n_L) onto layer i (n_i)."""
     return {i: (layer_units[-1], layer_units[i]) for i in layers}
+
+
+def auxiliary_error(forward, i, B):
+    """Layer i's own error ``e_i``: its fixed random read-out ``h_i @ B_i.T``
+    through the output activation and loss, against the targets.
+
+    For softmax and cross-entropy this is ``(softmax(h_i @ B_i.T) - Y) / m``,
+    the local error of LAFS (seed 001, experiment 2), scaled like ``e``.
+    """
+    return forward.output_error.from_logits(forward.h[i] @ B.T)
 
 
 class DFA(FeedbackRule, name="dfa"):
@@ -19,27 +29,55 @@ class DFA(FeedbackRule, name="dfa"):
 
     ``feedback_weights_`` holds ``[B_1, ..., B_{L-1}]``.
 
+    Parameters
+    ----------
+    aux : bool, default=False
+        Replace ``e`` in layer i by the layer's own auxiliary error
+        ``e_i = softmax(h_i @ B_i.T) - Y`` (divided by m like ``e``; for other
+        outputs, the estimator's output activation and loss take softmax's
+        place): a fixed random read-out of the layer's *output*, then sent
+        back through the same ``B_i`` (LAFS; seed 001, experiment 2). Seed
+        001 writes the read-out from the layer's input, ``B_i.T h_{i-1}``,
+        whose shapes do not fit its own ``B_i``; skfa follows METHODS.md and
+        Gilmer et al.'s LAFS and reads it from ``h_i``. No layer then waits
+        for the output. Costs two GEMMs per layer instead of one in all.
+    derivative : bool, default=True
+        Multiply by ``f'(a_i)``; False replaces it by 1 (seed 003, future
+        work 1).
+
     References
     ----------
     Nøkland (2016), "Direct Feedback Alignment Provides Learning in Deep
     Neural Networks", NeurIPS.
+
+    Gilmer, Raffel, Schoenholz, Raghu and Sohl-Dickstein (2017), "Explaining
+    the learning dynamics of direct feedback alignment", ICLR workshop.
     """
 
+    _parameter_constraints = {"aux": ["boolean"], "derivative": ["boolean"]}
+
+    def __init__(self, aux=False, derivative=True):
+        self.aux = aux
+        self.derivative = derivative
+
     def feedback_shapes(self, layer_units):
-        return _direct_shapes(layer_units, range(1, len(layer_units) - 1))
+        return direct_shapes(layer_units, range(1, len(layer_units) - 1))
 
     def prepare_feedback(self, feedback, xp):
+        if self.aux:
+            return feedback
         # [B_1 | B_2 | ... | B_{L-1}], of shape (n_L, n_1 + ... + n_{L-1})
-        return xp.concat(list(feedback.values()), axis=1)
+        return pack(feedback, sorted(feedback), xp)
 
     def hidden_deltas(self, forward, error, targets, weights, feedback):
-        projected = error @ feedback  # every e @ B_i in one GEMM
-        deltas, start = [], 0
-        for i in range(1, forward.n_layers):
-            stop = start + forward.h[i].shape[1]
-            deltas.append(forward.fprime(i, projected[:, start:stop]))
-            start = stop
-        return deltas
+        layers = range(1, forward.n_layers)
+        if self.aux:
+            return [
+                fprime(forward, i, auxiliary_error(forward, i, B) @ B, self.derivative)
+                for i, B in feedback.items()
+            ]
+        deltas = project(forward, error, feedback, layers, self.derivative)  # 1 GEMM
+        return [deltas[i] for i in layers]
 
 
 class IFA(FeedbackRule, name="ifa"):
@@ -52,19 +90,30 @@ class IFA(FeedbackRule, name="ifa"):
 
     ``feedback_weights_`` holds ``[B_1]``.
 
+    Parameters
+    ----------
+    derivative : bool, default=True
+        Multiply by ``f'(a_i)``; False replaces it by 1 (seed 003, future
+        work 1).
+
     References
     ----------
     Nøkland (2016), "Direct Feedback Alignment Provides Learning in Deep
     Neural Networks", NeurIPS.
     """
 
+    _parameter_constraints = {"derivative": ["boolean"]}
+
+    def __init__(self, derivative=True):
+        self.derivative = derivative
+
     def feedback_shapes(self, layer_units):
-        return _direct_shapes(layer_units, [1])
+        return direct_shapes(layer_units, [1])
 
     def hidden_deltas(self, forward, error, targets, weights, feedback):
-        delta = forward.fprime(1, error @ feedback[1])
+        delta = fprime(forward, 1, error @ feedback[1], self.derivative)
         deltas = [delta]
         for i in range(2, forward.n_layers):
-            delta = forward.fprime(i, delta @ weights[i])
+            delta = fprime(forward, i, delta @ weights[i], self.derivative)
             deltas.append(delta)
         return deltas

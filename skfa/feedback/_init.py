@@ -6,18 +6,38 @@ matrix feeds its signal into; this is the dimension Nøkland's code uses
 (``ErrorFeedback``: ``1/sqrt(feedback:size(2))`` for a feedback tensor of
 shape (n_error, n_layer)).
 
-==============  ===============================================
-name            draw
-==============  ===============================================
-``"uniform"``   U(-0.5, 0.5) (Lillicrap et al. 2016)
-``"nokland"``   U(-1/sqrt(fan), 1/sqrt(fan)) (Nøkland 2016)
-callable        ``init(shape, rng)``, a NumPy array of ``shape``
-==============  ===============================================
+The structured matrices B1-B7 are seed 001's (experiment 4, Table 4). The
+seed writes their noise as N(0, 0.01) and says the sparsity "is randomly done
+using numpy" without a density; skfa reads 0.01 as the *standard deviation*
+(NumPy's ``normal(0, 0.01)``, the same scale as B5's U(-0.01, 0.01)) and
+draws sparse ones as independent Bernoulli entries of density
+``SPARSE_DENSITY``.
+
+=========================  ==============================================
+name                       draw
+=========================  ==============================================
+``"uniform"``              U(-0.5, 0.5) (Lillicrap et al. 2016)
+``"nokland"``              U(-1/sqrt(fan), 1/sqrt(fan)) (Nøkland 2016)
+``"gaussian"``             N(0, 1/fan), standard deviation 1/sqrt(fan)
+``"ones_noise"`` (B1)      ones + N(0, 0.01**2)
+``"identity"`` (B2)        the non-square identity: ones on the diagonal
+``"identity_noise"`` (B3)  identity + N(0, 0.01**2)
+``"sparse_ones"`` (B4)     ones with probability ``SPARSE_DENSITY``, else 0
+``"ones_uniform"`` (B5)    ones + U(-0.01, 0.01)
+``"sparse_ones_noise"``    (B6) sparse ones + N(0, 0.01**2)
+``"noise"`` (B7)           N(0, 0.01**2)
+callable                   ``init(shape, rng)``, a NumPy array of ``shape``
+=========================  ==============================================
 """
 
 import math
 
 import numpy as np
+
+#: Standard deviation of the noise of B1, B3, B6 and B7 (seed 001's "0.01").
+NOISE_STD = 0.01
+#: Fraction of ones in B4 and B6.
+SPARSE_DENSITY = 0.1
 
 
 def uniform(shape, rng):
@@ -31,7 +51,58 @@ def nokland(shape, rng):
     return rng.uniform(-bound, bound, size=shape)
 
 
-FEEDBACK_INITS = {"uniform": uniform, "nokland": nokland}
+def gaussian(shape, rng):
+    """N(0, 1/fan): standard deviation ``1/sqrt(shape[1])``."""
+    return rng.normal(0.0, 1.0 / math.sqrt(shape[1]), size=shape)
+
+
+def noise(shape, rng):
+    """B7: N(0, 0.01**2)."""
+    return rng.normal(0.0, NOISE_STD, size=shape)
+
+
+def ones_noise(shape, rng):
+    """B1: a matrix of ones plus N(0, 0.01**2) noise."""
+    return 1.0 + noise(shape, rng)
+
+
+def identity(shape, rng):
+    """B2: the non-square identity, ones on the main diagonal."""
+    return np.eye(*shape)
+
+
+def identity_noise(shape, rng):
+    """B3: the non-square identity plus N(0, 0.01**2) noise."""
+    return identity(shape, rng) + noise(shape, rng)
+
+
+def sparse_ones(shape, rng):
+    """B4: each entry 1 with probability ``SPARSE_DENSITY``, else 0."""
+    return (rng.random(shape) < SPARSE_DENSITY).astype(np.float64)
+
+
+def ones_uniform(shape, rng):
+    """B5: a matrix of ones plus U(-0.01, 0.01)."""
+    return 1.0 + rng.uniform(-0.01, 0.01, size=shape)
+
+
+def sparse_ones_noise(shape, rng):
+    """B6: sparse ones (B4) plus N(0, 0.01**2) noise on every entry."""
+    return sparse_ones(shape, rng) + noise(shape, rng)
+
+
+FEEDBACK_INITS = {
+    "uniform": uniform,
+    "nokland": nokland,
+    "gaussian": gaussian,
+    "ones_noise": ones_noise,
+    "identity": identity,
+    "identity_noise": identity_noise,
+    "sparse_ones": sparse_ones,
+    "ones_uniform": ones_uniform,
+    "sparse_ones_noise": sparse_ones_noise,
+    "noise": noise,
+}
 
 
 def draw_feedback(shapes, init, rng, dtype):

@@ -1,0 +1,145 @@
+"""The general feedback rule of seed 001: each hidden delta mixes several terms."""
+
+from sklearn.utils._param_validation import StrOptions
+
+from ._base import FeedbackRule, fprime, pack, register
+from ._direct import auxiliary_error, direct_shapes
+
+
+class GeneralRule(FeedbackRule):
+    """The general feedback update rule, strategies s1, s2 and s3 (seed 001, Table 1).
+
+    ``delta_i = F(terms) * f'(a_i)``, F the element-wise mean of the terms a
+    layer uses, from three kinds:
+
+    - direct: ``u_i = e @ B_i``, the output error through ``B_i`` of shape
+      ``(n_L, n_i)`` (as in DFA);
+    - from above: ``delta_{i+1} @ Bt_i``, through ``Bt_i`` of shape
+      ``(n_{i+1}, n_i)`` (as in FA);
+    - from below: ``delta_{i-1} @ Bb_i``, through ``Bb_i`` of shape
+      ``(n_{i-1}, n_i)``.
+
+    The strategies:
+
+    - ``"s1"`` (top-down): the top hidden layer uses the direct term only;
+      each lower layer ``mean(u_i, delta_{i+1} @ Bt_i)``;
+    - ``"s2"`` (bottom-up): the first hidden layer uses the direct term only;
+      each higher layer ``mean(u_i, delta_{i-1} @ Bb_i)``;
+    - ``"s3"``: every layer ``mean(u_i, ~delta_{i+1} @ Bt_i,
+      ~delta_{i-1} @ Bb_i)`` over the neighbours it has, where
+      ``~delta_j = u_j * f'(a_j)`` is the neighbour's direct-only delta, so
+      no layer waits for another's mixed delta.
+
+    With one hidden layer every strategy is ``dfa``. The direct terms come
+    from one GEMM against ``[B_1 | ... | B_{L-1}]``. The names ``"s1"``,
+    ``"s2"`` and ``"s3"`` select ``GeneralRule(strategy=...)``.
+
+    ``feedback_weights_`` holds ``B_1 .. B_{L-1}`` (drawn first, so they are
+    the matrices ``dfa`` draws under the same ``random_state``), then the
+    ``Bt_i`` and the ``Bb_i`` the strategy uses, bottom up.
+
+    Parameters
+    ----------
+    strategy : {"s1", "s2", "s3"}, default="s1"
+        Which terms each layer mixes, as above.
+    aux : bool, default=False
+        Use each layer's own auxiliary error ``e_i = softmax(h_i @ B_i.T) - Y``
+        in its direct term in place of ``e`` (LAFS; seed 001, experiment 2,
+        Table 3); see :class:`DFA` for the reading of the read-out.
+    derivative : bool, default=True
+        Multiply by ``f'(a_i)`` (also in the direct-only deltas of s3);
+        False replaces it by 1 (seed 003, future work 1).
+
+    References
+    ----------
+    Seed 001, "A general feedback-alignment update rule": equation (4),
+    Table 1, Tables 2 and 3 (MNIST 2x800 tanh: s1 1.96 %, s2 1.95 %, s3 2.03 %
+    test error; with auxiliary errors 1.66 %, 1.86 %, 1.87 %).
+    """
+
+    _parameter_constraints = {
+        "strategy": [StrOptions({"s1", "s2", "s3"})],
+        "aux": ["boolean"],
+        "derivative": ["boolean"],
+    }
+
+    def __init__(self, strategy="s1", aux=False, derivative=True):
+        self.strategy = strategy
+        self.aux = aux
+        self.derivative = derivative
+
+    def feedback_shapes(self, layer_units):
+        L = len(layer_units) - 1
+        shapes = {
+            ("direct", i): s for i, s in direct_shapes(layer_units, range(1, L)).items()
+        }
+        if self.strategy in ("s1", "s3"):
+            for i in range(1, L - 1):
+                shapes["above", i] = (layer_units[i + 1], layer_units[i])
+        if self.strategy in ("s2", "s3"):
+            for i in range(2, L):
+                shapes["below", i] = (layer_units[i - 1], layer_units[i])
+        return shapes
+
+    def prepare_feedback(self, feedback, xp):
+        direct = {i: B for (kind, i), B in feedback.items() if kind == "direct"}
+        packed = None if self.aux else pack(direct, sorted(direct), xp)
+        return {"packed": packed, **feedback}
+
+    def _direct_terms(self, forward, error, feedback):
+        # u_i = e @ B_i (or e_i @ B_i with aux), before f'
+        layers = range(1, forward.n_layers)
+        if self.aux:
+            return {
+                i: auxiliary_error(forward, i, feedback["direct", i])
+                @ feedback["direct", i]
+                for i in layers
+            }
+        projected = error @ feedback["packed"]
+        terms, start = {}, 0
+        for i in layers:
+            stop = start + forward.h[i].shape[1]
+            terms[i] = projected[:, start:stop]
+            start = stop
+        return terms
+
+    def hidden_deltas(self, forward, error, targets, weights, feedback):
+        u = self._direct_terms(forward, error, feedback)
+        top = forward.n_layers - 1
+        deltas = {}
+
+        def mixed(i, *others):
+            # F = element-wise mean of the direct term and the others, then f'
+            term = u[i]
+            for other in others:
+                term = term + other
+            if others:
+                term *= 1.0 / (1 + len(others))
+            return fprime(forward, i, term, self.derivative)
+
+        if self.strategy == "s1":
+            deltas[top] = mixed(top)
+            for i in range(top - 1, 0, -1):
+                deltas[i] = mixed(i, deltas[i + 1] @ feedback["above", i])
+        elif self.strategy == "s2":
+            deltas[1] = mixed(1)
+            for i in range(2, top + 1):
+                deltas[i] = mixed(i, deltas[i - 1] @ feedback["below", i])
+        else:
+            xp = forward.xp
+            direct_only = {
+                i: fprime(forward, i, xp.asarray(u[i], copy=True), self.derivative)
+                for i in u
+            }
+            for i in u:
+                others = []
+                if i < top:
+                    others.append(direct_only[i + 1] @ feedback["above", i])
+                if i > 1:
+                    others.append(direct_only[i - 1] @ feedback["below", i])
+                deltas[i] = mixed(i, *others)
+        return [deltas[i] for i in range(1, top + 1)]
+
+
+for _strategy in ("s1", "s2", "s3"):
+    register(_strategy, lambda strategy=_strategy: GeneralRule(strategy=strategy))

@@ -1,0 +1,134 @@
+"""Feedback that learns: matrices that come to match the forward weights' transpose."""
+
+from numbers import Integral, Real
+
+from sklearn.utils._param_validation import Interval
+
+from ._alignment import chain_shapes
+from ._base import FeedbackRule, carry_down
+
+
+class _LearnedChain(FeedbackRule):
+    """Feedback alignment's chain through matrices that change during training."""
+
+    _parameter_constraints = {"derivative": ["boolean"]}
+
+    def feedback_shapes(self, layer_units):
+        return chain_shapes(layer_units)
+
+    def hidden_deltas(self, forward, error, targets, weights, feedback):
+        L = forward.n_layers
+        deltas = carry_down(forward, error, feedback, top=L, derivative=self.derivative)
+        return [deltas[i] for i in range(1, L)]
+
+
+class KolenPollack(_LearnedChain, name="kp"):
+    """Kolen-Pollack learning (Kolen and Pollack 1994; Akrout et al. 2019).
+
+    Feedback alignment's chain, ``delta_i = (delta_{i+1} @ B_{i+1}) *
+    f'(a_i)``, where ``B_{i+1}`` (``W_{i+1}.T``'s shape) is trained with the
+    same update as ``W_{i+1}.T``: its gradient is ``W_{i+1}``'s gradient
+    transposed, ``delta_{i+1}.T @ h_i``, plus the same L2 term
+    ``alpha * B_{i+1} / m``, and the estimator's optimizer steps it with the
+    weights. Each update is local to the synapse (the same pre- and
+    post-synaptic activity). Since ``B`` and ``W.T`` receive the same
+    updates and the same decay, their difference only decays: under plain
+    SGD, ``B - W.T`` shrinks by ``1 - learning_rate * alpha / m`` every
+    step, so a larger ``alpha`` aligns them faster. With ``B`` started at
+    ``W.T`` this is ``bp``.
+
+    ``feedback_weights_`` holds ``[B_2, ..., B_L]`` as trained.
+
+    Parameters
+    ----------
+    derivative : bool, default=True
+        Multiply by ``f'(a_i)``; False replaces it by 1.
+
+    References
+    ----------
+    Kolen and Pollack (1994), "Backpropagation without weight transport",
+    IEEE ICNN.
+
+    Akrout, Wilson, Humphreys, Lillicrap and Tweed (2019), "Deep learning
+    without weight transport", NeurIPS.
+    """
+
+    def __init__(self, derivative=True):
+        self.derivative = derivative
+
+    def learned_feedback(self, feedback):
+        return [feedback[i] for i in sorted(feedback)]
+
+    def feedback_gradients(self, forward, deltas, gradients, feedback):
+        # grad B_i = (grad W_i).T, the transpose of h_{i-1}.T @ delta_i
+        xp = forward.xp
+        return [xp.asarray(gradients[i - 1].T, copy=True) for i in sorted(feedback)]
+
+
+class WeightMirror(_LearnedChain, name="wm"):
+    """Weight mirroring (Akrout et al. 2019).
+
+    Feedback alignment's chain, ``delta_i = (delta_{i+1} @ B_{i+1}) *
+    f'(a_i)``, where before every step each ``B_{i+1}`` learns ``W_{i+1}.T``
+    from the layer's own response to noise: with a batch of noise
+    ``x ~ N(0, noise_std**2)`` of shape ``(n_noise, n_i)`` at the layer's
+    input and its response ``y = x @ W_{i+1}``,
+
+    ``B_{i+1} <- (1 - decay) * B_{i+1} + learning_rate * y.T @ x / n_noise``.
+
+    Since ``E[y.T @ x] / n_noise = noise_std**2 * W_{i+1}.T``, ``B`` tends to
+    ``(learning_rate * noise_std**2 / decay) * W_{i+1}.T``: with the defaults,
+    to ``W_{i+1}.T`` itself, at a rate of ``decay`` per step. The noise comes
+    from the host generator of the feedback matrices.
+
+    ``feedback_weights_`` holds ``[B_2, ..., B_L]`` as mirrored.
+
+    Parameters
+    ----------
+    learning_rate : float, default=0.05
+        Step size of the mirror update.
+    decay : float, default=0.05
+        Weight decay of the mirror update, in [0, 1).
+    noise_std : float, default=1.0
+        Standard deviation of the injected noise.
+    n_noise : int, default=32
+        Noise samples per mirror step.
+    derivative : bool, default=True
+        Multiply by ``f'(a_i)``; False replaces it by 1.
+
+    References
+    ----------
+    Akrout, Wilson, Humphreys, Lillicrap and Tweed (2019), "Deep learning
+    without weight transport", NeurIPS.
+    """
+
+    _parameter_constraints = {
+        "learning_rate": [Interval(Real, 0, None, closed="left")],
+        "decay": [Interval(Real, 0, 1, closed="left")],
+        "noise_std": [Interval(Real, 0, None, closed="neither")],
+        "n_noise": [Interval(Integral, 1, None, closed="left")],
+        **_LearnedChain._parameter_constraints,
+    }
+
+    def __init__(
+        self,
+        learning_rate=0.05,
+        decay=0.05,
+        noise_std=1.0,
+        n_noise=32,
+        derivative=True,
+    ):
+        self.learning_rate = learning_rate
+        self.decay = decay
+        self.noise_std = noise_std
+        self.n_noise = n_noise
+        self.derivative = derivative
+
+    def refresh_feedback(self, feedback, progress):
+        rate = float(self.learning_rate) / self.n_noise
+        for i, B in feedback.items():
+            W = progress.weights[i]
+            x = progress.noise((self.n_noise, W.shape[0]), self.noise_std, like=W)
+            B *= 1.0 - self.decay
+            B += rate * ((x @ W).T @ x)
+        return feedback

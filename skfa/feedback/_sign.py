@@ -1,0 +1,80 @@
+"""Sign symmetry: feedback that shares the forward weights' signs, not their values."""
+
+import math
+
+from sklearn.utils._param_validation import StrOptions
+
+from ._alignment import chain_shapes
+from ._base import FeedbackRule, carry_down, register
+
+
+class SignSymmetry(FeedbackRule):
+    """Sign-concordant feedback (Liao, Leibo and Poggio 2016; Xiao et al. 2018).
+
+    Feedback alignment's chain, ``delta_i = (delta_{i+1} @ B_{i+1}) *
+    f'(a_i)``, with ``B_{i+1} = M_{i+1} * sign(W_{i+1}).T``: the feedback
+    knows the sign of each forward weight (as it is at every step), not its
+    magnitude. The magnitudes ``M``, as BioTorch names the variants:
+
+    - ``"uniform"`` (``"usf"``): one constant, ``sqrt(2 / (n_i + n_{i+1}))``,
+      the Glorot scale of ``W_{i+1}`` (BioTorch's scaling);
+    - ``"batchwise"`` (``"brsf"``): ``|R_{i+1}|``, with ``R`` redrawn from
+      ``feedback_init`` before every batch;
+    - ``"fixed"`` (``"frsf"``): ``|R_{i+1}|``, drawn once from ``feedback_init``.
+
+    ``feedback_weights_`` holds the magnitudes ``R_2 .. R_L`` (``W.T``'s
+    shapes, as first drawn; none for ``"uniform"``).
+
+    Parameters
+    ----------
+    magnitude : {"uniform", "batchwise", "fixed"}, default="uniform"
+        How the magnitudes are chosen, as above.
+    derivative : bool, default=True
+        Multiply by ``f'(a_i)``; False replaces it by 1.
+
+    References
+    ----------
+    Liao, Leibo and Poggio (2016), "How important is weight symmetry in
+    backpropagation?", AAAI.
+
+    Xiao, Chen, Liao and Poggio (2018), "Biologically-plausible learning
+    algorithms can scale to large datasets", arXiv:1811.03567.
+    """
+
+    _parameter_constraints = {
+        "magnitude": [StrOptions({"uniform", "batchwise", "fixed"})],
+        "derivative": ["boolean"],
+    }
+
+    def __init__(self, magnitude="uniform", derivative=True):
+        self.magnitude = magnitude
+        self.derivative = derivative
+
+    def feedback_shapes(self, layer_units):
+        return {} if self.magnitude == "uniform" else chain_shapes(layer_units)
+
+    def prepare_feedback(self, feedback, xp):
+        # |R|, kept apart from the drawn R so that feedback_weights_ stays the draw
+        return {i: xp.abs(R) for i, R in feedback.items()}
+
+    def refresh_feedback(self, feedback, progress):
+        if self.magnitude != "batchwise":
+            return feedback
+        return {i: abs(progress.draw(M)) for i, M in feedback.items()}
+
+    def hidden_deltas(self, forward, error, targets, weights, feedback):
+        xp, L = forward.xp, forward.n_layers
+        if self.magnitude == "uniform":
+            carriers = {
+                i: xp.sign(W).T * math.sqrt(2.0 / sum(W.shape))
+                for i, W in weights.items()
+                if i > 1
+            }
+        else:
+            carriers = {i: feedback[i] * xp.sign(weights[i]).T for i in feedback}
+        deltas = carry_down(forward, error, carriers, top=L, derivative=self.derivative)
+        return [deltas[i] for i in range(1, L)]
+
+
+for _name, _magnitude in (("usf", "uniform"), ("brsf", "batchwise"), ("frsf", "fixed")):
+    register(_name, lambda magnitude=_magnitude: SignSymmetry(magnitude=magnitude))

@@ -1,0 +1,92 @@
+"""Switching rules during training: e.g. backpropagation first, then DFA."""
+
+from numbers import Integral
+
+from sklearn.utils._param_validation import HasMethods, Interval
+
+from ._base import FeedbackRule, checked_rule
+
+
+class _Active:
+    """The per-fit state of :class:`Switch`: both rules, their feedback, which is on."""
+
+    def __init__(self, rules, feedback):
+        self.rules, self.feedback, self.on = rules, feedback, "first"
+
+
+class Switch(FeedbackRule, name="switch"):
+    """One rule for the first epochs, then another (seed 003, future work 4).
+
+    ``first`` gives the hidden deltas during the first ``epochs`` epochs of
+    the model's life (``warm_start`` and ``partial_fit`` continue the count,
+    each ``partial_fit`` call being one epoch), ``then`` afterwards. Each rule
+    keeps its own feedback matrices, drawn at the start of fit (``first``'s,
+    then ``then``'s), so a switch changes nothing but the rule. Nested
+    parameters reach the rules, e.g. ``feedback__then__block_size``.
+
+    ``feedback_weights_`` holds ``first``'s matrices, then ``then``'s.
+
+    Parameters
+    ----------
+    first : str or FeedbackRule, default="bp"
+        The rule of the first epochs (a name of ``FEEDBACK_RULES`` or a rule).
+    then : str or FeedbackRule, default="dfa"
+        The rule afterwards.
+    epochs : int, default=5
+        How many epochs ``first`` trains; 0 is ``then`` alone.
+
+    Examples
+    --------
+    >>> from skfa.feedback import Switch
+    >>> warmup = Switch(first="bp", then="dfa", epochs=3)  # BP, then DFA
+    >>> reverse = Switch(first="dfa", then="bp", epochs=3)  # DFA, then BP
+    """
+
+    _parameter_constraints = {
+        "first": [str, HasMethods(["hidden_deltas"])],
+        "then": [str, HasMethods(["hidden_deltas"])],
+        "epochs": [Interval(Integral, 0, None, closed="left")],
+    }
+
+    def __init__(self, first="bp", then="dfa", epochs=5):
+        self.first = first
+        self.then = then
+        self.epochs = epochs
+
+    def _rules(self):
+        rules = {"first": checked_rule(self.first), "then": checked_rule(self.then)}
+        for rule in rules.values():
+            if type(rule).learned_feedback is not FeedbackRule.learned_feedback:
+                raise ValueError(
+                    f"Switch cannot hold {type(rule).__name__}, whose feedback is "
+                    "trained by the optimizer: it would train only while active."
+                )
+        return rules
+
+    def feedback_shapes(self, layer_units):
+        return {
+            (which, key): shape
+            for which, rule in self._rules().items()
+            for key, shape in rule.feedback_shapes(layer_units).items()
+        }
+
+    def prepare_feedback(self, feedback, xp):
+        rules = self._rules()
+        prepared = {
+            which: rule.prepare_feedback(
+                {key: B for (owner, key), B in feedback.items() if owner == which}, xp
+            )
+            for which, rule in rules.items()
+        }
+        return _Active(rules, prepared)
+
+    def refresh_feedback(self, feedback, progress):
+        on = feedback.on = "first" if progress.epoch < self.epochs else "then"
+        feedback.feedback[on] = feedback.rules[on].refresh_feedback(
+            feedback.feedback[on], progress
+        )
+        return feedback
+
+    def hidden_deltas(self, forward, error, targets, weights, feedback):
+        rule, matrices = feedback.rules[feedback.on], feedback.feedback[feedback.on]
+        return rule.hidden_deltas(forward, error, targets, weights, matrices)

@@ -1,0 +1,50 @@
+"""Direct random target projection: the target, not the error, sent to every layer."""
+
+from ._base import FeedbackRule, pack, project
+from ._direct import direct_shapes
+
+
+class DRTP(FeedbackRule, name="drtp"):
+    """Direct random target projection (Frenkel, Lefebvre and Bol 2021).
+
+    ``delta_i = (Y @ B_i) * f'(a_i)``: DFA with the one-hot target ``Y`` in
+    place of the output error, through fixed random ``B_i`` of shape
+    ``(n_L, n_i)``, all in one GEMM. The targets are weighted and divided by
+    the batch size as ``e`` is. No hidden layer waits for the output, not even
+    for the forward pass to reach it: each can update as soon as its own
+    activation is computed. The output layer still learns from ``e``.
+
+    For one-hot targets, ``Y`` carries the sign of ``-e`` for every class,
+    which is why its projection still trains; being blind to how wrong the
+    output is, DRTP learns less than DFA per step.
+
+    ``feedback_weights_`` holds ``[B_1, ..., B_{L-1}]``.
+
+    Parameters
+    ----------
+    derivative : bool, default=True
+        Multiply by ``f'(a_i)``; False replaces it by 1.
+
+    References
+    ----------
+    Frenkel, Lefebvre and Bol (2021), "Learning without feedback: fixed random
+    learning signals allow for feedforward training of deep neural networks",
+    Frontiers in Neuroscience 15.
+    """
+
+    _parameter_constraints = {"derivative": ["boolean"]}
+
+    def __init__(self, derivative=True):
+        self.derivative = derivative
+
+    def feedback_shapes(self, layer_units):
+        return direct_shapes(layer_units, range(1, len(layer_units) - 1))
+
+    def prepare_feedback(self, feedback, xp):
+        return pack(feedback, sorted(feedback), xp)
+
+    def hidden_deltas(self, forward, error, targets, weights, feedback):
+        layers = range(1, forward.n_layers)
+        source = forward.output_error.weigh(forward.xp.asarray(targets, copy=True))
+        deltas = project(forward, source, feedback, layers, self.derivative)
+        return [deltas[i] for i in layers]
