@@ -1,10 +1,11 @@
-"""scikit-learn's estimator contract, for both estimators and every core rule."""
+"""scikit-learn's estimator contract, for both estimators and every rule."""
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skfa import FeedbackAlignmentClassifier, FeedbackAlignmentRegressor
+from skfa.feedback import DFA, FEEDBACK_RULES, GeneralRule
 
-METHODS = ["bp", "fa", "dfa", "ifa"]
+METHODS = [*sorted(FEEDBACK_RULES), DFA(aux=True), GeneralRule("s3", aux=True)]
 
 ESTIMATORS = [
     Estimator(feedback=method, random_state=0)

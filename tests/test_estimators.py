@@ -11,8 +11,9 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skfa import FeedbackAlignmentClassifier, FeedbackAlignmentRegressor
+from skfa.feedback import FEEDBACK_RULES
 
-METHODS = ["bp", "fa", "dfa", "ifa"]
+METHODS = sorted(FEEDBACK_RULES)
 
 
 @pytest.mark.parametrize(
@@ -93,7 +94,9 @@ def test_accuracy_floor_on_mnist(mnist, method):
     assert clf.score(X_test, y_test) >= 0.9
 
 
-@pytest.mark.parametrize("method", METHODS)
+# DRTP projects the target, which tells a hidden layer the error's sign only
+# for one-hot classes: on this regression it reaches R^2 0.30 (documented)
+@pytest.mark.parametrize("method", sorted(set(METHODS) - {"drtp"}))
 def test_regression_floor(method):
     X, y = make_regression(400, 8, noise=5.0, random_state=0)
     X_train, y_train, X_test, y_test = X[:300], y[:300], X[300:], y[300:]

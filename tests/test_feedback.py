@@ -195,11 +195,11 @@ def test_unknown_feedback_lists_the_valid_names(digits):
 
 
 def test_rules_are_parameter_objects():
-    for _name, Rule in FEEDBACK_RULES.items():
-        rule = Rule()
-        assert isinstance(clone(rule), Rule)
+    for factory in FEEDBACK_RULES.values():
+        rule = factory()
+        assert isinstance(rule, FeedbackRule)
+        assert isinstance(clone(rule), type(rule))
         assert rule.get_params() == clone(rule).get_params()
-        assert issubclass(Rule, FeedbackRule)
     assert {"bp", "fa", "dfa", "ifa"} <= set(FEEDBACK_RULES)
     assert FEEDBACK_RULES["dfa"] is DFA
 
@@ -207,7 +207,8 @@ def test_rules_are_parameter_objects():
 class ScaledDFA(DFA):
     """A user's own rule: DFA with the error scaled, to test nested parameters."""
 
-    def __init__(self, scale=1.0):
+    def __init__(self, scale=1.0, aux=False, derivative=True):
+        super().__init__(aux=aux, derivative=derivative)
         self.scale = scale
 
     def hidden_deltas(self, forward, error, targets, weights, feedback):
