@@ -394,12 +394,9 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
                         if sample_weight_train is None
                         else sample_weight_train[batch_idx]
                     )
-                    progress.epoch, progress.step = self._n_epochs, self._n_steps
-                    if self.resample_feedback:
-                        for B in matrices.values():
-                            B[...] = progress.draw(B)
-                        feedback = rule.prepare_feedback(matrices, xp)
-                    feedback = rule.refresh_feedback(feedback, progress)
+                    feedback = self._feedback_for_step(
+                        rule, matrices, feedback, progress, xp
+                    )
                     batch_loss, *grads = self._loss_and_gradients(
                         _safe_indexing(X_train, batch_idx),
                         y_train[batch_idx],
@@ -412,7 +409,7 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
                         batch_slice.stop - batch_slice.start
                     )
                     self._optimizer.update_params(
-                        params, [g for gs in grads for g in gs]
+                        params, [g for part in grads for g in part]
                     )
                     self._n_steps += 1
 
@@ -460,6 +457,17 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         if self.early_stopping:
             self.coefs_ = self._best_coefs
             self.intercepts_ = self._best_intercepts
+
+    def _feedback_for_step(self, rule, matrices, feedback, progress, xp):
+        """The feedback of the next step: redrawn with ``resample_feedback``
+        (in place, so ``feedback_weights_`` holds the last draw), then
+        refreshed by the rule."""
+        progress.epoch, progress.step = self._n_epochs, self._n_steps
+        if self.resample_feedback:
+            for B in matrices.values():
+                B[...] = progress.draw(B)
+            feedback = rule.prepare_feedback(matrices, xp)
+        return rule.refresh_feedback(feedback, progress)
 
     def _update_no_improvement_count(self, X_val, y_val, sample_weight_val):
         if self.early_stopping:

@@ -21,46 +21,46 @@ from ._docs import fill_doc
 class FeedbackAlignmentClassifier(ClassifierMixin, BaseFeedbackAlignment):
     """Multi-layer perceptron classifier trained by a feedback rule of your choice.
 
-        A drop-in for :class:`sklearn.neural_network.MLPClassifier`: the same
-        parameters, fitted attributes and methods, plus ``feedback`` (how the
-        output error reaches the hidden layers: backpropagation, feedback
-        alignment, direct or indirect feedback alignment, or your own rule) and
-        ``feedback_init``. Softmax output with cross-entropy for multiclass,
-        logistic outputs with binary cross-entropy for binary and multilabel
-        targets; in every case the output error is ``e = (p - Y) / m``.
+    A drop-in for :class:`sklearn.neural_network.MLPClassifier`: the same
+    parameters, fitted attributes and methods, plus ``feedback`` (how the
+    output error reaches the hidden layers: backpropagation, any of the
+    feedback-alignment family, or your own rule), ``feedback_init`` and
+    ``resample_feedback``. Softmax output with cross-entropy for multiclass,
+    logistic outputs with binary cross-entropy for binary and multilabel
+    targets; in every case the output error is ``e = (p - Y) / m``.
 
-        Parameters
-        ----------
+    Parameters
+    ----------
     {parameters}
-        Attributes
-        ----------
-        classes_ : ndarray or list of ndarray
-            The class labels (one array per output for multilabel targets).
+    Attributes
+    ----------
+    classes_ : ndarray or list of ndarray
+        The class labels (one array per output for multilabel targets).
 
     {attributes}
-        See Also
-        --------
-        FeedbackAlignmentRegressor : The same network for regression.
-        sklearn.neural_network.MLPClassifier : The backpropagation-only original.
+    See Also
+    --------
+    FeedbackAlignmentRegressor : The same network for regression.
+    sklearn.neural_network.MLPClassifier : The backpropagation-only original.
 
-        References
-        ----------
-        Lillicrap, Cownden, Tweed and Akerman (2016), "Random synaptic feedback
-        weights support error backpropagation for deep learning", Nature
-        Communications 7.
+    References
+    ----------
+    Lillicrap, Cownden, Tweed and Akerman (2016), "Random synaptic feedback
+    weights support error backpropagation for deep learning", Nature
+    Communications 7.
 
-        Nøkland (2016), "Direct Feedback Alignment Provides Learning in Deep Neural
-        Networks", NeurIPS.
+    Nøkland (2016), "Direct Feedback Alignment Provides Learning in Deep Neural
+    Networks", NeurIPS.
 
-        Examples
-        --------
-        >>> from sklearn.datasets import load_digits
-        >>> from skfa import FeedbackAlignmentClassifier
-        >>> X, y = load_digits(return_X_y=True)
-        >>> clf = FeedbackAlignmentClassifier(feedback="dfa", max_iter=50,
-        ...                                   random_state=0).fit(X / 16, y)
-        >>> clf.score(X / 16, y) > 0.95
-        True
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skfa import FeedbackAlignmentClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> clf = FeedbackAlignmentClassifier(feedback="dfa", max_iter=50,
+    ...                                   random_state=0).fit(X / 16, y)
+    >>> clf.score(X / 16, y) > 0.95
+    True
     """
 
     def __init__(

@@ -93,33 +93,70 @@ _SECTIONS["parameters"] = """\
 
     feedback : str or FeedbackRule, default='dfa'
         How the output error reaches the hidden layers: a name of
-        :data:`skfa.feedback.FEEDBACK_RULES` ('bp', 'fa', 'dfa', 'ifa') or a
+        :data:`skfa.feedback.FEEDBACK_RULES` or a
         :class:`skfa.feedback.FeedbackRule` instance, whose parameters a grid
-        search reaches as ``feedback__<param>``. With ``e`` the output error
-        and ``B`` fixed random matrices:
+        search reaches as ``feedback__<param>``. With ``e`` the output error,
+        ``Y`` the targets and ``B`` fixed random matrices:
 
         - 'bp': ``delta_i = (delta_{i+1} @ W_{i+1}.T) * f'(a_i)``, the gradient;
         - 'fa': ``delta_i = (delta_{i+1} @ B_{i+1}) * f'(a_i)`` (Lillicrap 2016);
         - 'dfa': ``delta_i = (e @ B_i) * f'(a_i)`` (Nøkland 2016);
         - 'ifa': ``delta_1 = (e @ B_1) * f'(a_1)``, then
-          ``delta_i = (delta_{i-1} @ W_i) * f'(a_i)`` (Nøkland 2016).
+          ``delta_i = (delta_{i-1} @ W_i) * f'(a_i)`` (Nøkland 2016);
+        - 'fp': feedback propagation, bp on the top ``bp_depth`` hidden layers,
+          DFA from the lowest bp delta below (seed 003);
+        - 'bdfa': blocked DFA, blocks of ``block_size`` layers, each fed the
+          delta just above it (seed 003);
+        - 's1', 's2', 's3': the general rule, ``delta_i = mean(terms) *
+          f'(a_i)`` mixing the direct term ``e @ B_i`` with the neighbours'
+          deltas (seed 001, Table 1); ``aux=True`` uses layer-local errors;
+        - 'kp': Kolen-Pollack, ``B`` trained with ``W.T``'s update and decay
+          (Akrout 2019);
+        - 'wm': weight mirroring, ``B`` learns ``W.T`` from noise (Akrout 2019);
+        - 'usf', 'brsf', 'frsf': sign symmetry, ``B = M * sign(W).T`` with a
+          uniform, batchwise-random or fixed-random magnitude (Liao 2016);
+        - 'drtp': ``delta_i = (Y @ B_i) * f'(a_i)``, the target projected
+          (Frenkel 2021);
+        - 'switch': one rule for the first epochs, then another (by default
+          bp for 5 epochs, then dfa).
 
-        The default, 'dfa', is the fastest (one GEMM sends the error to every
-        layer, no layer waits for another) and trains as well as 'bp' on
-        MNIST-sized problems (Nøkland 2016, Table 1). This is the one default
-        that MLPClassifier does not have: pass ``feedback='bp'`` for its update.
+        See each class in :mod:`skfa.feedback` for its parameters (e.g.
+        ``DFA(aux=True)``, ``DFA(derivative=False)``,
+        ``BlockedDFA(block_size=25)``). The default, 'dfa', is the fastest
+        (one GEMM sends the error to every layer, no layer waits for another)
+        and trains as well as 'bp' on MNIST-sized problems (Nøkland 2016,
+        Table 1). This is the one default that MLPClassifier does not have:
+        pass ``feedback='bp'`` for its update.
 
-    feedback_init : {'uniform', 'nokland'} or callable, default='uniform'
-        How the feedback matrices are drawn: 'uniform' is U(-0.5, 0.5)
-        (Lillicrap 2016); 'nokland' is U(-1/sqrt(n), 1/sqrt(n)) with n the
-        width of the layer the matrix feeds (Nøkland's code). A callable
-        ``init(shape, rng) -> array`` draws its own, with ``rng`` a
+    feedback_init : str or callable, default='uniform'
+        How the feedback matrices are drawn, with ``n`` the width of the layer
+        a matrix feeds:
+
+        - 'uniform': U(-0.5, 0.5) (Lillicrap 2016);
+        - 'nokland': U(-1/sqrt(n), 1/sqrt(n)) (Nøkland's code);
+        - 'gaussian': N(0, 1/n);
+        - seed 001's structured matrices (experiment 4): 'ones_noise' (B1,
+          ones + N(0, 0.01**2)), 'identity' (B2, the non-square identity),
+          'identity_noise' (B3), 'sparse_ones' (B4, ones with probability
+          0.25, else zeros), 'ones_uniform' (B5, ones + U(-0.01, 0.01)),
+          'sparse_ones_noise' (B6), 'noise' (B7, N(0, 0.01**2)). The seed's
+          "N(0, 0.01)" is read as a standard deviation of 0.01 and its
+          unstated sparsity as a density of 0.25 (see ``skfa.feedback._init``).
+
+        A callable ``init(shape, rng) -> array`` draws its own, with ``rng`` a
         ``numpy.random.Generator``. 'uniform' is the default because it trains
         best in our measurement: MNIST 784-800-800-10, tanh, SGD at 0.01,
         20,000 images, 3 epochs, test accuracy uniform / nokland: fa
         0.945 / 0.901, dfa 0.934 / 0.903, ifa 0.939 / 0.904. Its larger
         feedback gives the hidden layers larger steps; with 'nokland' they
         are on the gradient's scale and learn more slowly under SGD.
+
+    resample_feedback : bool, default=False
+        Draw fresh feedback matrices (from ``feedback_init``, continuing the
+        feedback generator) before every step, instead of fixing them for the
+        whole fit: seed 002 reports that learning survives this.
+        ``feedback_weights_`` then holds the last draw. Not allowed with
+        rules that change their feedback themselves ('kp', 'wm', 'brsf').
 """
 
 _SECTIONS["attributes"] = """\
@@ -149,7 +186,8 @@ _SECTIONS["attributes"] = """\
 
     feedback_weights_ : list of ndarray
         The feedback matrices drawn for the rule, in the order of its
-        ``feedback_shapes`` (layer by layer, bottom up); empty for 'bp'.
+        ``feedback_shapes`` (layer by layer, bottom up); empty for 'bp'. For
+        rules whose feedback learns ('kp', 'wm'), as trained.
 
     n_features_in_ : int
         Number of features seen during fit.
@@ -175,6 +213,6 @@ def fill_doc(cls):
     """Put the shared sections into ``cls.__doc__`` where it names them."""
     doc = cls.__doc__
     for key, text in _SECTIONS.items():
-        doc = doc.replace("{%s}\n" % key, text)
+        doc = doc.replace("    {%s}\n" % key, text + "\n")
     cls.__doc__ = doc
     return cls

@@ -15,37 +15,37 @@ from ._docs import fill_doc
 class FeedbackAlignmentRegressor(RegressorMixin, BaseFeedbackAlignment):
     """Multi-layer perceptron regressor trained by a feedback rule of your choice.
 
-        A drop-in for :class:`sklearn.neural_network.MLPRegressor`: the same
-        parameters, fitted attributes and methods, plus ``feedback`` and
-        ``feedback_init``.
+    A drop-in for :class:`sklearn.neural_network.MLPRegressor`: the same
+    parameters, fitted attributes and methods, plus ``feedback``,
+    ``feedback_init`` and ``resample_feedback``.
 
-        Parameters
-        ----------
-        loss : {'squared_error', 'poisson'}, default='squared_error'
-            'squared_error': identity output, loss ``0.5 * mean (y - y_hat)**2``,
-            output error ``e = (y_hat - y) / m``. 'poisson': exponential output,
-            loss the half Poisson deviance, output error ``e = (y_hat - y) / m``
-            (the canonical link); targets must be non-negative.
+    Parameters
+    ----------
+    loss : {'squared_error', 'poisson'}, default='squared_error'
+        'squared_error': identity output, loss ``0.5 * mean (y - y_hat)**2``,
+        output error ``e = (y_hat - y) / m``. 'poisson': exponential output,
+        loss the half Poisson deviance, output error ``e = (y_hat - y) / m``
+        (the canonical link); targets must be non-negative.
 
     {parameters}
-        Attributes
-        ----------
+    Attributes
+    ----------
     {attributes}
-        See Also
-        --------
-        FeedbackAlignmentClassifier : The same network for classification.
-        sklearn.neural_network.MLPRegressor : The backpropagation-only original.
+    See Also
+    --------
+    FeedbackAlignmentClassifier : The same network for classification.
+    sklearn.neural_network.MLPRegressor : The backpropagation-only original.
 
-        Examples
-        --------
-        >>> from sklearn.datasets import make_regression
-        >>> from skfa import FeedbackAlignmentRegressor
-        >>> X, y = make_regression(n_samples=300, n_features=5, noise=1.0,
-        ...                        random_state=0)
-        >>> reg = FeedbackAlignmentRegressor(feedback="fa", learning_rate_init=0.01,
-        ...                                  max_iter=300, random_state=0).fit(X, y)
-        >>> reg.score(X, y) > 0.95
-        True
+    Examples
+    --------
+    >>> from sklearn.datasets import make_regression
+    >>> from skfa import FeedbackAlignmentRegressor
+    >>> X, y = make_regression(n_samples=300, n_features=5, noise=1.0,
+    ...                        random_state=0)
+    >>> reg = FeedbackAlignmentRegressor(feedback="fa", learning_rate_init=0.01,
+    ...                                  max_iter=300, random_state=0).fit(X, y)
+    >>> reg.score(X, y) > 0.95
+    True
     """
 
     _parameter_constraints: dict = {

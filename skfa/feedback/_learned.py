@@ -4,25 +4,10 @@ from numbers import Integral, Real
 
 from sklearn.utils._param_validation import Interval
 
-from ._alignment import chain_shapes
-from ._base import FeedbackRule, carry_down
+from ._alignment import FA
 
 
-class _LearnedChain(FeedbackRule):
-    """Feedback alignment's chain through matrices that change during training."""
-
-    _parameter_constraints = {"derivative": ["boolean"]}
-
-    def feedback_shapes(self, layer_units):
-        return chain_shapes(layer_units)
-
-    def hidden_deltas(self, forward, error, targets, weights, feedback):
-        L = forward.n_layers
-        deltas = carry_down(forward, error, feedback, top=L, derivative=self.derivative)
-        return [deltas[i] for i in range(1, L)]
-
-
-class KolenPollack(_LearnedChain, name="kp"):
+class KolenPollack(FA, name="kp"):
     """Kolen-Pollack learning (Kolen and Pollack 1994; Akrout et al. 2019).
 
     Feedback alignment's chain, ``delta_i = (delta_{i+1} @ B_{i+1}) *
@@ -53,9 +38,6 @@ class KolenPollack(_LearnedChain, name="kp"):
     without weight transport", NeurIPS.
     """
 
-    def __init__(self, derivative=True):
-        self.derivative = derivative
-
     def learned_feedback(self, feedback):
         return [feedback[i] for i in sorted(feedback)]
 
@@ -65,7 +47,7 @@ class KolenPollack(_LearnedChain, name="kp"):
         return [xp.asarray(gradients[i - 1].T, copy=True) for i in sorted(feedback)]
 
 
-class WeightMirror(_LearnedChain, name="wm"):
+class WeightMirror(FA, name="wm"):
     """Weight mirroring (Akrout et al. 2019).
 
     Feedback alignment's chain, ``delta_i = (delta_{i+1} @ B_{i+1}) *
@@ -107,7 +89,7 @@ class WeightMirror(_LearnedChain, name="wm"):
         "decay": [Interval(Real, 0, 1, closed="left")],
         "noise_std": [Interval(Real, 0, None, closed="neither")],
         "n_noise": [Interval(Integral, 1, None, closed="left")],
-        **_LearnedChain._parameter_constraints,
+        **FA._parameter_constraints,
     }
 
     def __init__(
