@@ -17,7 +17,9 @@ poisson          exp              sum_k [y_k log(y_k / y_hat_k) - y_k + y_hat_k]
 ``OUTPUT_ERRORS[(out_activation, loss)](y, out, xp)`` is the per-sample
 output error ``dLoss/da_L`` (before the division by the batch size that
 turns it into METHODS.md's ``e``). For every canonical pair above it is
-``out - y``.
+``out - y``; the one non-canonical pair, a logistic output with squared error
+(the autoencoder of seed 001, experiment 3), has
+``(out - y) * out * (1 - out)``.
 """
 
 from sklearn.utils._array_api import _xlogy
@@ -78,9 +80,18 @@ def _canonical_error(y, out, xp):
     return out - y
 
 
+def _logistic_squared_error(y, out, xp):
+    # d/da of 0.5 (out - y)**2 with out = sigmoid(a): (out - y) out (1 - out)
+    error = out - y
+    error *= out
+    error *= 1 - out
+    return error
+
+
 OUTPUT_ERRORS = {
     ("softmax", "log_loss"): _canonical_error,
     ("logistic", "binary_log_loss"): _canonical_error,
     ("identity", "squared_error"): _canonical_error,
     ("exp", "poisson"): _canonical_error,
+    ("logistic", "squared_error"): _logistic_squared_error,
 }

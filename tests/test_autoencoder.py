@@ -1,0 +1,196 @@
+"""FeedbackAlignmentAutoencoder: reconstruction per method, transformer API."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skfa import FeedbackAlignmentAutoencoder
+from skfa._losses import OUTPUT_ERRORS
+from skfa.feedback import FEEDBACK_RULES
+
+METHODS = sorted(FEEDBACK_RULES)
+# a 64-32-32-64 network, relu, logistic output (digits / 16 lies in [0, 1]),
+# Adam, the same 200-epoch budget for every method
+SETTINGS = dict(
+    hidden_layer_sizes=(32, 32),
+    activation="relu",
+    out_activation="logistic",
+    max_iter=200,
+    random_state=0,
+)
+
+
+@pytest.fixture(scope="module")
+def errors(digits):
+    """Test reconstruction error (mean squared) of every method, and the mean's."""
+    X_train, X_test, _, _ = digits
+    found = {
+        method: -FeedbackAlignmentAutoencoder(feedback=method, **SETTINGS)
+        .fit(X_train)
+        .score(X_test)
+        for method in METHODS
+    }
+    found["mean"] = np.mean((X_test - X_train.mean(axis=0)) ** 2)
+    return found
+
+
+# DRTP projects the target, here the input itself: non-negative pixels that
+# carry no sign of the error, so it does not train an autoencoder (0.94 of the
+# mean's error); it is left out here and documented
+TRAINED = sorted(set(METHODS) - {"drtp"})
+
+
+@pytest.mark.parametrize("method", TRAINED)
+def test_every_method_reconstructs_far_better_than_the_mean(errors, method):
+    """Measured: 0.11 (bp) to 0.25 (fa, ifa) of the mean predictor's error."""
+    assert errors[method] < 0.3 * errors["mean"], errors
+
+
+@pytest.mark.parametrize("method", sorted(set(TRAINED) - {"bp"}))
+def test_every_feedback_method_is_near_bp_at_the_same_budget(errors, method):
+    """Measured: 1.04x (wm) to 2.33x (fa) bp's error; the DFA family 1.7-1.9x."""
+    assert errors[method] <= 2.5 * errors["bp"], errors
+
+
+def test_logistic_squared_error_is_seed_001s():
+    x = np.array([[0.0, 1.0, 0.5]])
+    x_hat = np.array([[0.2, 0.7, 0.5]])
+    error = OUTPUT_ERRORS[("logistic", "squared_error")](x, x_hat, np)
+    assert_allclose(error, (x_hat - x) * x_hat * (1 - x_hat))
+
+
+def test_transform_inverse_transform_and_predict(digits):
+    X_train, X_test, _, _ = digits
+    ae = FeedbackAlignmentAutoencoder(
+        hidden_layer_sizes=(40, 12, 30), max_iter=5, random_state=0
+    ).fit(X_train)
+    assert ae.code_layer_ == 1
+    codes = ae.transform(X_test)
+    assert codes.shape == (len(X_test), 12)
+    assert ae.inverse_transform(codes).shape == X_test.shape
+    assert_allclose(ae.inverse_transform(codes), ae.predict(X_test), rtol=1e-12)
+    assert_allclose(ae.fit_transform(X_train), ae.transform(X_train))
+    assert ae.score(X_test) == pytest.approx(
+        -np.mean((ae.predict(X_test) - X_test) ** 2)
+    )
+    assert list(ae.get_feature_names_out()) == [
+        f"feedbackalignmentautoencoder{i}" for i in range(12)
+    ]
+    for code_layer, width in [(0, 40), (2, 30), (-1, 30), (-3, 40)]:
+        ae.set_params(code_layer=code_layer).fit(X_train)
+        assert ae.transform(X_test).shape == (len(X_test), width)
+        assert ae.inverse_transform(ae.transform(X_test)).shape == X_test.shape
+    with pytest.raises(ValueError, match="code_layer=3 is out of range"):
+        ae.set_params(code_layer=3).fit(X_train)
+    with pytest.raises(ValueError, match="code layer"):
+        ae.set_params(code_layer=0).fit(X_train).inverse_transform(codes)
+
+
+def test_default_code_layer_is_the_middle(digits):
+    X, _, _, _ = digits
+    for sizes, index in [((20,), 0), ((20, 10), 0), ((20, 8, 20), 1), ((9,) * 4, 1)]:
+        ae = FeedbackAlignmentAutoencoder(hidden_layer_sizes=sizes, max_iter=1)
+        assert ae.fit(X).code_layer_ == index
+
+
+def test_pandas_output_and_pipeline_into_a_classifier(digits):
+    pytest.importorskip("pandas")
+    X_train, X_test, y_train, y_test = digits
+    ae = FeedbackAlignmentAutoencoder(
+        hidden_layer_sizes=(32,),
+        out_activation="logistic",
+        max_iter=100,
+        random_state=0,
+    )
+    frame = ae.set_output(transform="pandas").fit_transform(X_train)
+    assert list(frame.columns) == list(ae.get_feature_names_out())
+    pipe = make_pipeline(
+        FeedbackAlignmentAutoencoder(
+            hidden_layer_sizes=(32,),
+            out_activation="logistic",
+            max_iter=100,
+            random_state=0,
+        ),
+        LogisticRegression(max_iter=1000),
+    )
+    assert pipe.fit(X_train, y_train).score(X_test, y_test) >= 0.85
+
+
+def test_grid_search_over_methods(digits):
+    X, _, _, _ = digits
+    search = GridSearchCV(
+        FeedbackAlignmentAutoencoder(
+            hidden_layer_sizes=(16, 16), out_activation="logistic", max_iter=30
+        ),
+        {"feedback": ["bp", "dfa", "s1"], "random_state": [0]},
+        cv=2,
+    ).fit(X)
+    scores = search.cv_results_["mean_test_score"]
+    assert np.all(scores < 0) and len(set(scores)) == 3
+
+
+def test_float32_sparse_partial_fit_and_early_stopping(digits):
+    X, _, _, _ = digits
+    X32 = X.astype(np.float32)
+    ae = FeedbackAlignmentAutoencoder(hidden_layer_sizes=(16,), max_iter=3)
+    ae.fit(X32)
+    assert ae.transform(X32).dtype == np.float32
+    assert ae.predict(X32).dtype == np.float32
+    assert all(W.dtype == np.float32 for W in ae.coefs_ + ae.feedback_weights_)
+
+    dense = FeedbackAlignmentAutoencoder(max_iter=3, random_state=0).fit(X)
+    sparse = FeedbackAlignmentAutoencoder(max_iter=3, random_state=0)
+    sparse.fit(sp.csr_matrix(X))
+    assert_allclose(sparse.coefs_[0], dense.coefs_[0], rtol=1e-10)
+
+    online = FeedbackAlignmentAutoencoder(
+        hidden_layer_sizes=(16,), solver="sgd", shuffle=False, random_state=0
+    )
+    for _ in range(3):
+        online.partial_fit(X)
+    batch = FeedbackAlignmentAutoencoder(
+        hidden_layer_sizes=(16,), solver="sgd", shuffle=False, random_state=0
+    ).set_params(max_iter=3)
+    batch.fit(X)
+    assert_allclose(online.coefs_[0], batch.coefs_[0], rtol=1e-12)
+
+    stopped = FeedbackAlignmentAutoencoder(
+        hidden_layer_sizes=(16,), early_stopping=True, max_iter=500, random_state=0
+    ).fit(X)
+    assert stopped.n_iter_ < 500
+    assert stopped.best_validation_score_ == max(stopped.validation_scores_)
+    assert stopped.best_validation_score_ < 0
+
+
+def test_binary_log_loss_needs_a_logistic_output(digits):
+    X, _, _, _ = digits
+    ae = FeedbackAlignmentAutoencoder(loss="binary_log_loss", max_iter=1)
+    with pytest.raises(ValueError, match="out_activation='logistic'"):
+        ae.fit(X)
+    ae.set_params(out_activation="logistic", max_iter=20, random_state=0).fit(X)
+    assert ae.score(X) > -0.05
+
+
+def _expected_failures(estimator):
+    # these two checks fit on sparse X and then assert that predict returns
+    # one value per sample; the autoencoder's predict returns the (n_samples,
+    # n_features) reconstruction. Sparse input itself is supported and tested
+    # above (test_float32_sparse_partial_fit_and_early_stopping).
+    reason = "predict returns a reconstruction, not one value per sample"
+    return {
+        "check_estimator_sparse_array": reason,
+        "check_estimator_sparse_matrix": reason,
+    }
+
+
+@parametrize_with_checks(
+    [FeedbackAlignmentAutoencoder(feedback=m, random_state=0) for m in METHODS],
+    expected_failed_checks=_expected_failures,
+)
+def test_sklearn_contract(estimator, check):
+    check(estimator)
