@@ -28,7 +28,7 @@ from ._backend import namespace
 from ._forward import OutputError, forward_pass, predict_output
 from ._losses import LOSS_FUNCTIONS
 from ._optimizers import AdamOptimizer, SGDOptimizer
-from .feedback._base import FeedbackRule, Progress, checked_rule
+from .feedback._base import Progress, checked_rule
 from .feedback._init import FEEDBACK_INITS, draw_feedback
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
@@ -168,10 +168,7 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
                 "not the gradient of any loss, so a line search on it is "
                 "meaningless. Use solver='sgd' or 'adam', or feedback='bp'."
             )
-        if self.resample_feedback and (
-            type(rule).learned_feedback is not FeedbackRule.learned_feedback
-            or type(rule).refresh_feedback is not FeedbackRule.refresh_feedback
-        ):
+        if self.resample_feedback and rule.changes_feedback:
             raise ValueError(
                 f"resample_feedback=True redraws the feedback matrices at every "
                 f"step, but {type(rule).__name__} changes its feedback itself "

@@ -446,9 +446,18 @@ def test_resample_feedback_still_learns(digits):
 
 def test_resample_refused_with_feedback_that_changes_itself(digits):
     X, _, y, _ = digits
-    for rule in ("kp", "wm", "brsf"):
+    for rule in ("kp", "wm", "brsf", Switch(first="bp", then="wm")):
         with pytest.raises(ValueError, match="resample_feedback"):
-            _fit(X, y, rule, resample_feedback=True)
+            _fit(X, y, rule, resample_feedback=True, max_iter=1)
+    # fixed feedback may be resampled, also inside a switch
+    for rule in ("frsf", "bdfa", Switch(first="bp", then="fa", epochs=1)):
+        resampled = _fit(X, y, rule, resample_feedback=True, max_iter=2)
+        _assert_different_fit(resampled, _fit(X, y, rule, max_iter=2))
+    # usf has no matrices to draw: resampling changes nothing
+    _assert_same_fit(
+        _fit(X, y, "usf", resample_feedback=True, max_iter=2),
+        _fit(X, y, "usf", max_iter=2),
+    )
 
 
 def test_switch_counts_epochs_over_warm_starts(digits):

@@ -91,6 +91,11 @@ class FeedbackRule(BaseEstimator):
     #: what ``solver="lbfgs"`` requires.
     exact_gradient = False
 
+    #: Whether the rule changes its feedback matrices during training, by
+    #: :meth:`refresh_feedback` or through the optimizer; the estimators then
+    #: refuse ``resample_feedback=True``, which would overwrite them.
+    changes_feedback = False
+
     _parameter_constraints: dict = {}
 
     def __init_subclass__(cls, name=None, **kwargs):

@@ -38,6 +38,8 @@ class KolenPollack(FA, name="kp"):
     without weight transport", NeurIPS.
     """
 
+    changes_feedback = True
+
     def learned_feedback(self, feedback):
         return [feedback[i] for i in sorted(feedback)]
 
@@ -105,6 +107,8 @@ class WeightMirror(FA, name="wm"):
         self.noise_std = noise_std
         self.n_noise = n_noise
         self.derivative = derivative
+
+    changes_feedback = True
 
     def refresh_feedback(self, feedback, progress):
         rate = float(self.learning_rate) / self.n_noise

@@ -50,6 +50,10 @@ class SignSymmetry(FeedbackRule):
         self.magnitude = magnitude
         self.derivative = derivative
 
+    @property
+    def changes_feedback(self):
+        return self.magnitude == "batchwise"
+
     def feedback_shapes(self, layer_units):
         return {} if self.magnitude == "uniform" else chain_shapes(layer_units)
 

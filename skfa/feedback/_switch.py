@@ -63,6 +63,10 @@ class Switch(FeedbackRule, name="switch"):
                 )
         return rules
 
+    @property
+    def changes_feedback(self):
+        return any(rule.changes_feedback for rule in self._rules().values())
+
     def feedback_shapes(self, layer_units):
         return {
             (which, key): shape
