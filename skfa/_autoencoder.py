@@ -34,7 +34,7 @@ class FeedbackAlignmentAutoencoder(
     ``inverse_transform`` decodes codes, ``predict`` reconstructs.
 
     Every rule of :mod:`skfa.feedback` trains it but 'drtp': target projection
-    sends the targets, here the (non-negative) inputs themselves, which carry
+    sends the targets, here the inputs themselves, which carry
     no sign of the error; on ``load_digits`` it stays near the mean
     predictor. At the same epoch budget the feedback rules reconstruct less
     well than 'bp' (on ``load_digits``, 64-32-32-64 relu, 200 epochs: 1.04x

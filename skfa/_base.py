@@ -28,6 +28,7 @@ from ._backend import namespace
 from ._forward import OutputError, forward_pass, predict_output
 from ._losses import LOSS_FUNCTIONS
 from ._optimizers import AdamOptimizer, SGDOptimizer
+from .feedback._backprop import BP
 from .feedback._base import Progress, checked_rule
 from .feedback._init import FEEDBACK_INITS, draw_feedback
 
@@ -168,6 +169,10 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
                 "not the gradient of any loss, so a line search on it is "
                 "meaningless. Use solver='sgd' or 'adam', or feedback='bp'."
             )
+        if not hidden_layer_sizes:
+            # no hidden layer: every rule gives the output layer its exact
+            # gradient, which is what bp computes
+            rule = BP()
         if self.resample_feedback and rule.changes_feedback:
             raise ValueError(
                 f"resample_feedback=True redraws the feedback matrices at every "
@@ -320,7 +325,13 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
             rng=self._feedback_rng,
             init=self.feedback_init,
         )
-        if not incremental or not hasattr(self, "_optimizer"):
+        if (
+            not incremental
+            or not hasattr(self, "_optimizer")
+            or self._optimizer.n_params != len(params)
+        ):
+            # a fresh optimizer, also where partial_fit moved to a rule that
+            # trains a different number of arrays (e.g. to 'kp')
             if self.solver == "sgd":
                 self._optimizer = SGDOptimizer(
                     params,

@@ -81,6 +81,7 @@ class SGDOptimizer(BaseOptimizer):
         self.power_t = power_t
         xp = namespace(*params)
         self.velocities = [xp.zeros_like(param) for param in params]
+        self.n_params = len(params)
 
     def iteration_ends(self, time_step):
         if self.lr_schedule == "invscaling":
@@ -145,6 +146,7 @@ class AdamOptimizer(BaseOptimizer):
         xp = namespace(*params)
         self.ms = [xp.zeros_like(param) for param in params]
         self.vs = [xp.zeros_like(param) for param in params]
+        self.n_params = len(params)
 
     def update_params(self, params, grads):
         """Take one step; ``grads`` are consumed (overwritten)."""

@@ -29,6 +29,7 @@ from skfa.feedback import (
 from skfa.feedback._init import NOISE_STD, SPARSE_DENSITY
 
 HIDDEN = (24, 20, 16)  # three hidden layers: L = 4
+METHOD_NAMES = sorted(FEEDBACK_RULES)
 
 
 def _fit(X, y, feedback, hidden=HIDDEN, **params):
@@ -635,3 +636,39 @@ def test_every_name_makes_a_fresh_rule():
         assert rule.get_params() == type(rule)(**rule.get_params()).get_params()
     assert FEEDBACK_RULES["s2"]().strategy == "s2"
     assert FEEDBACK_RULES["brsf"]().magnitude == "batchwise"
+
+
+# --- edge cases ---
+
+
+@pytest.mark.parametrize("rule", METHOD_NAMES)
+def test_no_hidden_layer_is_bp_for_every_rule(digits, rule):
+    X, _, y, _ = digits
+    _assert_same_fit(_fit(X, y, rule, hidden=()), _fit(X, y, "bp", hidden=()))
+
+
+def test_partial_fit_can_move_to_a_rule_that_trains_its_feedback(digits):
+    X, _, y, _ = digits
+    clf = FeedbackAlignmentClassifier(hidden_layer_sizes=(20,), random_state=0)
+    clf.partial_fit(X, y, classes=np.unique(y))
+    clf.set_params(feedback="kp").partial_fit(X, y)  # draws kp's B
+    drawn = [B.copy() for B in clf.feedback_weights_]
+    clf.partial_fit(X, y)
+    assert not np.allclose(clf.feedback_weights_[0], drawn[0])
+
+
+def test_switch_keeps_mirroring_while_the_other_rule_trains(digits):
+    X, _, y, _ = digits
+    clf = _fit(X, y, Switch(first="bp", then="wm", epochs=10), max_iter=5)
+    for B, W in zip(clf.feedback_weights_, clf.coefs_[1:]):
+        assert _cosine(B, W.T) > 0.9
+
+
+def test_drtp_learns_binary_and_multilabel_targets(digits):
+    X_train, X_test, y_train, y_test = digits
+    binary = _fit(X_train, y_train < 5, "drtp", hidden=(64,), max_iter=40)
+    assert binary.score(X_test, y_test < 5) >= 0.85
+    labels = np.stack([y_train < 5, y_train % 2 == 0], axis=1)
+    multilabel = _fit(X_train, labels, "drtp", hidden=(64,), max_iter=40)
+    expected = np.stack([y_test < 5, y_test % 2 == 0], axis=1)
+    assert (multilabel.predict(X_test) == expected).mean() >= 0.85

@@ -21,8 +21,13 @@ class Switch(FeedbackRule, name="switch"):
     the model's life (``warm_start`` and ``partial_fit`` continue the count,
     each ``partial_fit`` call being one epoch), ``then`` afterwards. Each rule
     keeps its own feedback matrices, drawn at the start of fit (``first``'s,
-    then ``then``'s), so a switch changes nothing but the rule. Nested
-    parameters reach the rules, e.g. ``feedback__then__block_size``.
+    then ``then``'s), and both rules refresh theirs before every step (so
+    weight mirroring keeps mirroring while the other rule trains): a switch
+    changes nothing but the rule that gives the deltas. Rules given as
+    objects expose their parameters to a grid search, e.g.
+    ``Switch(then=BlockedDFA())`` and ``feedback__then__block_size``.
+    Rules whose feedback the optimizer trains ('kp') are refused: they would
+    train only while active.
 
     ``feedback_weights_`` holds ``first``'s matrices, then ``then``'s.
 
@@ -85,10 +90,11 @@ class Switch(FeedbackRule, name="switch"):
         return _Active(rules, prepared)
 
     def refresh_feedback(self, feedback, progress):
-        on = feedback.on = "first" if progress.epoch < self.epochs else "then"
-        feedback.feedback[on] = feedback.rules[on].refresh_feedback(
-            feedback.feedback[on], progress
-        )
+        feedback.on = "first" if progress.epoch < self.epochs else "then"
+        for which, rule in feedback.rules.items():
+            feedback.feedback[which] = rule.refresh_feedback(
+                feedback.feedback[which], progress
+            )
         return feedback
 
     def hidden_deltas(self, forward, error, targets, weights, feedback):

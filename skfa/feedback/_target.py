@@ -14,9 +14,13 @@ class DRTP(FeedbackRule, name="drtp"):
     for the forward pass to reach it: each can update as soon as its own
     activation is computed. The output layer still learns from ``e``.
 
-    For one-hot targets, ``Y`` carries the sign of ``-e`` for every class,
-    which is why its projection still trains; being blind to how wrong the
-    output is, DRTP learns less than DFA per step. It is a classification
+    For one-hot targets under a softmax output, ``Y`` carries the sign of
+    ``-e`` for every class, which is why its projection still trains; being
+    blind to how wrong the output is, DRTP learns less than DFA per step.
+    With logistic outputs (binary and multilabel classification, one 0/1
+    column per label) a 0 would send no signal at all, so those targets are
+    projected as ``2 * Y - 1``, which carries the sign of ``-e`` for every
+    label. It is a classification
     rule: a regression target carries no sign of the error, and the
     regressor, which accepts it, learns little with it (R^2 0.30 where the
     other rules pass 0.9 in the test suite).
@@ -48,6 +52,10 @@ class DRTP(FeedbackRule, name="drtp"):
 
     def hidden_deltas(self, forward, error, targets, weights, feedback):
         layers = range(1, forward.n_layers)
-        source = forward.output_error.weigh(forward.xp.asarray(targets, copy=True))
+        if forward.output_error.out_activation == "logistic":
+            source = 2 * targets - 1  # 0/1 outputs: +-1 carries the sign
+        else:
+            source = forward.xp.asarray(targets, copy=True)
+        source = forward.output_error.weigh(source)
         deltas = project(forward, source, feedback, layers, self.derivative)
         return [deltas[i] for i in layers]
