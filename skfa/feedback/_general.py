@@ -2,7 +2,7 @@
 
 from sklearn.utils._param_validation import StrOptions
 
-from ._base import FeedbackRule, fprime, pack, register
+from ._base import FeedbackRule, fprime, pack, project, register
 from ._direct import auxiliary_error, direct_shapes
 
 
@@ -95,13 +95,8 @@ class GeneralRule(FeedbackRule):
                 @ feedback["direct", i]
                 for i in layers
             }
-        projected = error @ feedback["packed"]
-        terms, start = {}, 0
-        for i in layers:
-            stop = start + forward.h[i].shape[1]
-            terms[i] = projected[:, start:stop]
-            start = stop
-        return terms
+        # one GEMM, sliced per layer; f' comes after the mean, in hidden_deltas
+        return project(forward, error, feedback["packed"], layers, derivative=False)
 
     def hidden_deltas(self, forward, error, targets, weights, feedback):
         u = self._direct_terms(forward, error, feedback)
