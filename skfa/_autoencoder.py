@@ -142,6 +142,7 @@ class FeedbackAlignmentAutoencoder(
         feedback="dfa",
         feedback_init="uniform",
         resample_feedback=False,
+        track_alignment=False,
     ):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
@@ -170,6 +171,7 @@ class FeedbackAlignmentAutoencoder(
             feedback=feedback,
             feedback_init=feedback_init,
             resample_feedback=resample_feedback,
+            track_alignment=track_alignment,
         )
         self.out_activation = out_activation
         self.loss = loss

@@ -6,6 +6,9 @@ maps it to hidden deltas, the deltas become gradients, the optimizer steps.
 The rule is the only part that differs between methods.
 """
 
+import copy
+import math
+import time
 import warnings
 from abc import ABC, abstractmethod
 from numbers import Integral, Real
@@ -25,9 +28,11 @@ from sklearn.utils.validation import (
 )
 
 from ._backend import namespace
+from ._diagnostics import update_angles, weight_angles
 from ._forward import OutputError, forward_pass, predict_output
 from ._losses import LOSS_FUNCTIONS
 from ._optimizers import AdamOptimizer, SGDOptimizer
+from ._progress import EpochReport
 from .feedback._backprop import BP
 from .feedback._base import Progress, checked_rule
 from .feedback._init import FEEDBACK_INITS, draw_feedback
@@ -74,6 +79,7 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         "feedback": [str, HasMethods(["hidden_deltas"])],
         "feedback_init": [StrOptions(set(FEEDBACK_INITS)), callable],
         "resample_feedback": ["boolean"],
+        "track_alignment": ["boolean"],
     }
 
     @abstractmethod
@@ -105,6 +111,7 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         feedback,
         feedback_init,
         resample_feedback,
+        track_alignment,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -132,6 +139,7 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         self.feedback = feedback
         self.feedback_init = feedback_init
         self.resample_feedback = resample_feedback
+        self.track_alignment = track_alignment
 
     # --- what the subclasses define -------------------------------------
 
@@ -169,6 +177,12 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
                 "not the gradient of any loss, so a line search on it is "
                 "meaningless. Use solver='sgd' or 'adam', or feedback='bp'."
             )
+        if self.track_alignment and self.solver not in _STOCHASTIC_SOLVERS:
+            raise ValueError(
+                "track_alignment=True measures the alignment after every epoch "
+                f"of a stochastic solver; solver={self.solver!r} has no epochs. "
+                "Use solver='sgd' or 'adam'."
+            )
         if not hidden_layer_sizes:
             # no hidden layer: every rule gives the output layer its exact
             # gradient, which is what bp computes
@@ -205,7 +219,9 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         matrices = self._feedback_for(rule, layer_units, X.dtype, xp, first_pass)
 
         if self.solver in _STOCHASTIC_SOLVERS:
-            self._fit_stochastic(X, y, sample_weight, rule, matrices, incremental)
+            # overflow is caught once per epoch, as divergence: no warning per batch
+            with np.errstate(over="ignore", invalid="ignore"):
+                self._fit_stochastic(X, y, sample_weight, rule, matrices, incremental)
         else:
             self._fit_lbfgs(
                 X, y, sample_weight, rule, rule.prepare_feedback(matrices, xp)
@@ -248,6 +264,13 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
                 self._random_state.randint(np.iinfo(np.int32).max)
             )
         self.feedback_weights_ = []
+        for stale in (
+            "alignment_curve_",
+            "weight_alignment_curve_",
+            "_best_coefs",
+            "_best_intercepts",
+        ):
+            self.__dict__.pop(stale, None)
 
         if self.solver in _STOCHASTIC_SOLVERS:
             self.loss_curve_ = []
@@ -281,6 +304,22 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         self.feedback_weights_ = list(matrices.values())
         return matrices
 
+    def _forward_and_error(self, X, y, sample_weight, xp):
+        """The forward pass of a batch and its output error ``e``.
+
+        Returns the :class:`ForwardPass` (its ``output_error`` set), ``e`` and
+        the batch's (weighted) size.
+        """
+        out_activation, loss_name = self._output_spec()
+        forward = forward_pass(
+            X, self.coefs_, self.intercepts_, self.activation, out_activation, xp
+        )
+        n = X.shape[0] if sample_weight is None else xp.sum(sample_weight)
+        forward.output_error = OutputError(
+            out_activation, loss_name, y, sample_weight, n, xp
+        )
+        return forward, forward.output_error(forward.h[-1]), n
+
     def _loss_and_gradients(self, X, y, sample_weight, rule, feedback, xp):
         """One forward and feedback pass: the batch loss and the parameter updates.
 
@@ -288,20 +327,13 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         the rule's learned feedback; they are fresh arrays that the optimizer
         may consume.
         """
-        out_activation, loss_name = self._output_spec()
-        forward = forward_pass(
-            X, self.coefs_, self.intercepts_, self.activation, out_activation, xp
+        forward, error, n = self._forward_and_error(X, y, sample_weight, xp)
+        loss = LOSS_FUNCTIONS[self._output_spec()[1]](
+            y, forward.h[-1], sample_weight, xp
         )
-        out = forward.h[-1]
-        n = X.shape[0] if sample_weight is None else xp.sum(sample_weight)
-        loss = LOSS_FUNCTIONS[loss_name](y, out, sample_weight, xp)
         flat = [xp.reshape(W, (-1,)) for W in self.coefs_]
         loss = loss + (0.5 * self.alpha) * sum(w @ w for w in flat) / n
 
-        forward.output_error = OutputError(
-            out_activation, loss_name, y, sample_weight, n, xp
-        )
-        error = forward.output_error(out)
         weights = dict(enumerate(self.coefs_, start=1))
         deltas = [*rule.hidden_deltas(forward, error, y, weights, feedback), error]
 
@@ -389,9 +421,24 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
                 )
             batch_size = int(np.clip(self.batch_size, 1, n_samples))
 
+        probe = None
+        if self.track_alignment:
+            if not hasattr(self, "alignment_curve_"):
+                self.alignment_curve_ = np.empty((0, len(self.coefs_) - 1))
+                self.weight_alignment_curve_ = None
+            # a fixed probe batch: the first batch of the training set
+            first = np.arange(batch_size)
+            probe = (
+                _safe_indexing(X_train, first),
+                y_train[:batch_size],
+                None if sample_weight_train is None else sample_weight_train[first],
+            )
+        report = EpochReport(self.verbose, self.max_iter)
+        checkpoint = self._checkpoint(params)
         try:
             self.n_iter_ = 0
             for _ in range(self.max_iter):
+                started = time.perf_counter()
                 if self.shuffle:
                     sample_idx = shuffle(sample_idx, random_state=self._random_state)
                 accumulated_loss = 0.0
@@ -421,16 +468,27 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
                     )
                     self._n_steps += 1
 
+                # the one synchronisation with the host per epoch
+                loss = float(accumulated_loss + sum(xp.sum(p) for p in params))
+                if not math.isfinite(loss):
+                    self._diverged(checkpoint)
+                    break
+                self.loss_ = float(accumulated_loss) / n_samples
                 self._n_epochs += 1
                 self.n_iter_ += 1
-                self.loss_ = float(accumulated_loss) / n_samples
                 self.t_ += n_samples
                 self.loss_curve_.append(self.loss_)
-                if self.verbose:
-                    print("Iteration %d, loss = %.8f" % (self.n_iter_, self.loss_))
-
                 self._update_no_improvement_count(X_val, y_val, sample_weight_val)
+                if probe is not None:
+                    self._record_alignment(probe, rule, feedback, xp)
+                report(
+                    self.n_iter_,
+                    self.loss_,
+                    self.validation_scores_[-1] if self.early_stopping else None,
+                    time.perf_counter() - started,
+                )
                 self._optimizer.iteration_ends(self.t_)
+                checkpoint = self._checkpoint(params)
 
                 if self._no_improvement_count > self.n_iter_no_change:
                     if self.early_stopping:
@@ -461,10 +519,56 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
                     )
         except KeyboardInterrupt:
             warnings.warn("Training interrupted by user.", stacklevel=2)
+        finally:
+            report.close()
 
-        if self.early_stopping:
+        if self.early_stopping and hasattr(self, "_best_coefs"):
             self.coefs_ = self._best_coefs
             self.intercepts_ = self._best_intercepts
+
+    def _checkpoint(self, params):
+        """Copies of what a step changes, to go back to if training diverges:
+        the parameters, the feedback matrices, the optimizer's state, the step
+        count."""
+        arrays = {id(a): a for a in params + self.feedback_weights_}
+        xp = namespace(*arrays.values())
+        saved = [(a, xp.asarray(a, copy=True)) for a in arrays.values()]
+        return saved, copy.deepcopy(self._optimizer), self._n_steps
+
+    def _diverged(self, checkpoint):
+        """Go back to the checkpoint and say why training stopped."""
+        saved, self._optimizer, self._n_steps = checkpoint
+        for array, copied in saved:
+            array[...] = copied
+        remedy = f"lower learning_rate_init (now {self.learning_rate_init})"
+        if self.feedback_weights_:
+            remedy += (
+                f", or draw smaller feedback matrices (feedback_init="
+                f"{self.feedback_init!r} now; 'nokland' and 'gaussian' scale "
+                "them by the layer width)"
+            )
+        warnings.warn(
+            f"Training diverged: the loss or the weights became non-finite "
+            f"(inf or NaN) during epoch {self.n_iter_ + 1} of this fit, so it "
+            f"stopped and kept the weights from before that epoch. To train "
+            f"further, {remedy}.",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+
+    def _record_alignment(self, probe, rule, feedback, xp):
+        """Append this epoch's alignment angles (``track_alignment``)."""
+        X, y, sample_weight = probe
+        forward, error, _ = self._forward_and_error(X, y, sample_weight, xp)
+        weights = dict(enumerate(self.coefs_, start=1))
+        angles = update_angles(forward, error, y, weights, rule, feedback)
+        self.alignment_curve_ = np.vstack([self.alignment_curve_, angles])
+        mirrored = weight_angles(rule, feedback, weights)
+        if mirrored is not None:
+            previous = self.weight_alignment_curve_
+            if previous is None:
+                previous = np.empty((0, len(mirrored)))
+            self.weight_alignment_curve_ = np.vstack([previous, mirrored])
 
     def _feedback_for_step(self, rule, matrices, feedback, progress, xp):
         """The feedback of the next step: redrawn with ``resample_feedback``
@@ -481,8 +585,6 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         if self.early_stopping:
             val_score = self._score(X_val, y_val, sample_weight=sample_weight_val)
             self.validation_scores_.append(val_score)
-            if self.verbose:
-                print("Validation score: %f" % self.validation_scores_[-1])
             if val_score < (self.best_validation_score_ + self.tol):
                 self._no_improvement_count += 1
             else:

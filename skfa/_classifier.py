@@ -92,6 +92,7 @@ class FeedbackAlignmentClassifier(ClassifierMixin, BaseFeedbackAlignment):
         feedback="dfa",
         feedback_init="uniform",
         resample_feedback=False,
+        track_alignment=False,
     ):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
@@ -120,6 +121,7 @@ class FeedbackAlignmentClassifier(ClassifierMixin, BaseFeedbackAlignment):
             feedback=feedback,
             feedback_init=feedback_init,
             resample_feedback=resample_feedback,
+            track_alignment=track_alignment,
         )
 
     _score_function = staticmethod(accuracy_score)

@@ -34,7 +34,12 @@ _SECTIONS["parameters"] = """\
         to improve by ``tol`` for ``n_iter_no_change`` epochs.
 
     learning_rate_init : float, default=0.001
-        Initial step size of 'sgd' and 'adam'.
+        Initial step size of 'sgd' and 'adam'. Should the loss or the weights
+        become non-finite (too high a rate, too large feedback matrices), the
+        fit stops with a ``RuntimeWarning`` that names the remedy and keeps
+        the weights of the last finite epoch, so predictions stay finite; a
+        diverging ``warm_start`` fit or ``partial_fit`` call leaves the model
+        as it was before that epoch.
 
     power_t : float, default=0.5
         Exponent of the 'invscaling' schedule.
@@ -59,8 +64,12 @@ _SECTIONS["parameters"] = """\
         Improvement of the loss (or validation score) below which an epoch
         counts as no improvement.
 
-    verbose : bool, default=False
-        Print the loss after each epoch.
+    verbose : bool or int, default=False
+        Report progress of the stochastic solvers: 1 (or True) prints one line
+        per epoch, ``Iteration 3, loss = 0.12345678, validation score =
+        0.951200, 0.42 s`` (the validation score with ``early_stopping``);
+        2 shows a tqdm progress bar over the epochs instead (tqdm installed,
+        e.g. ``pip install tqdm``). 0 prints nothing.
 
     warm_start : bool, default=False
         Start from the previous fit's weights, optimizer and feedback matrices.
@@ -157,6 +166,16 @@ _SECTIONS["parameters"] = """\
         whole fit: seed 002 reports that learning survives this.
         ``feedback_weights_`` then holds the last draw. Not allowed with
         rules that change their feedback themselves ('kp', 'wm', 'brsf').
+
+    track_alignment : bool, default=False
+        After every epoch, measure on a fixed probe batch (the first
+        ``batch_size`` training samples) how far the rule's updates are from
+        backpropagation's, and store the angles in ``alignment_curve_`` and
+        ``weight_alignment_curve_`` (seed 004: learning works while the update
+        stays within 90 degrees of the gradient, and ``W`` comes to align with
+        ``B.T``). Cost per epoch: one forward pass and two feedback passes
+        (the rule's and bp's) on the probe batch, a small fraction of an
+        epoch; nothing when False. Stochastic solvers only.
 """
 
 _SECTIONS["attributes"] = """\
@@ -206,6 +225,20 @@ _SECTIONS["attributes"] = """\
 
     out_activation_ : str
         Name of the output activation.
+
+    alignment_curve_ : ndarray of shape (n_epochs, n_hidden_layers)
+        With ``track_alignment``: after each epoch, for each hidden layer ``i``,
+        the angle in degrees between the rule's update of ``W_i``,
+        ``h_{i-1}.T @ delta_i``, and the gradient, the same product with bp's
+        ``delta_i``, on the probe batch (weight decay left out). 0 for 'bp';
+        below 90 when the rule's update descends the loss. Epochs of
+        ``warm_start`` and ``partial_fit`` calls append rows.
+
+    weight_alignment_curve_ : ndarray of shape (n_epochs, n_hidden_layers) or None
+        With ``track_alignment``, for rules whose feedback replaces ``W.T``
+        layer by layer ('fa', 'kp', 'wm', 'usf', 'brsf', 'frsf'): after each
+        epoch, the angle in degrees between ``W_{i+1}`` and ``B_{i+1}.T`` for
+        each hidden layer ``i``. None for the other rules.
 """
 
 

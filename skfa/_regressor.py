@@ -84,6 +84,7 @@ class FeedbackAlignmentRegressor(RegressorMixin, BaseFeedbackAlignment):
         feedback="dfa",
         feedback_init="uniform",
         resample_feedback=False,
+        track_alignment=False,
     ):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
@@ -112,6 +113,7 @@ class FeedbackAlignmentRegressor(RegressorMixin, BaseFeedbackAlignment):
             feedback=feedback,
             feedback_init=feedback_init,
             resample_feedback=resample_feedback,
+            track_alignment=track_alignment,
         )
         self.loss = loss
 

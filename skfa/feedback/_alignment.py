@@ -40,6 +40,9 @@ class FA(FeedbackRule, name="fa"):
     def feedback_shapes(self, layer_units):
         return chain_shapes(layer_units)
 
+    def transposes(self, feedback, weights):
+        return feedback
+
     def hidden_deltas(self, forward, error, targets, weights, feedback):
         L = forward.n_layers
         deltas = carry_down(forward, error, feedback, top=L, derivative=self.derivative)

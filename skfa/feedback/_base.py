@@ -84,7 +84,8 @@ class FeedbackRule(BaseEstimator):
     implement :meth:`feedback_shapes`. Three optional hooks cover feedback
     that changes during training: :meth:`refresh_feedback` (before every
     step), and :meth:`learned_feedback` with :meth:`feedback_gradients`
-    (matrices the optimizer trains next to the weights).
+    (matrices the optimizer trains next to the weights); :meth:`transposes`
+    exposes the matrices that replace ``W.T`` to the alignment diagnostics.
     """
 
     #: Whether the hidden deltas are the exact gradient of the loss, which is
@@ -176,6 +177,17 @@ class FeedbackRule(BaseEstimator):
         :class:`Progress`; returns the ``feedback`` the step uses.
         """
         return feedback
+
+    def transposes(self, feedback, weights):
+        """The matrices that stand in for ``W_{i+1}.T``, keyed by layer ``i + 1``.
+
+        For rules whose feedback takes the place of the transposed forward
+        weights layer by layer (FA and its relatives), ``{i + 1: B_{i+1}}``
+        for the hidden layers ``i = 1 .. L-1``; ``track_alignment`` reports
+        the angle between each ``W_{i+1}`` and ``B_{i+1}.T``. None (the
+        default) for rules without such matrices.
+        """
+        return None
 
     def learned_feedback(self, feedback):
         """Feedback arrays that the optimizer trains next to the weights (default none).

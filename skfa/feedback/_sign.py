@@ -4,6 +4,7 @@ import math
 
 from sklearn.utils._param_validation import StrOptions
 
+from .._backend import namespace
 from ._alignment import chain_shapes
 from ._base import FeedbackRule, carry_down, register
 
@@ -66,16 +67,19 @@ class SignSymmetry(FeedbackRule):
             return feedback
         return {i: abs(progress.draw(M)) for i, M in feedback.items()}
 
-    def hidden_deltas(self, forward, error, targets, weights, feedback):
-        xp, L = forward.xp, forward.n_layers
+    def transposes(self, feedback, weights):
+        xp = namespace(*weights.values())
         if self.magnitude == "uniform":
-            carriers = {
+            return {
                 i: xp.sign(W).T * math.sqrt(2.0 / sum(W.shape))
                 for i, W in weights.items()
                 if i > 1
             }
-        else:
-            carriers = {i: feedback[i] * xp.sign(weights[i]).T for i in feedback}
+        return {i: feedback[i] * xp.sign(weights[i]).T for i in feedback}
+
+    def hidden_deltas(self, forward, error, targets, weights, feedback):
+        L = forward.n_layers
+        carriers = self.transposes(feedback, weights)
         deltas = carry_down(forward, error, carriers, top=L, derivative=self.derivative)
         return [deltas[i] for i in range(1, L)]
 

@@ -100,3 +100,7 @@ class Switch(FeedbackRule, name="switch"):
     def hidden_deltas(self, forward, error, targets, weights, feedback):
         rule, matrices = feedback.rules[feedback.on], feedback.feedback[feedback.on]
         return rule.hidden_deltas(forward, error, targets, weights, matrices)
+
+    def transposes(self, feedback, weights):
+        rule, matrices = feedback.rules[feedback.on], feedback.feedback[feedback.on]
+        return rule.transposes(matrices, weights)

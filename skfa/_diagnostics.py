@@ -1,0 +1,63 @@
+"""Alignment diagnostics: how far a rule's updates are from backpropagation's.
+
+Seed 004 explains why feedback alignment learns: the update it makes must
+stay within 90 degrees of the true gradient, and the forward weights come to
+align with the feedback matrices. ``track_alignment=True`` measures both
+after every epoch, on a fixed probe batch.
+"""
+
+import math
+
+from ._backend import namespace
+from .feedback._backprop import BP
+
+
+def angle(a, b):
+    """The angle in degrees between two arrays taken as flat vectors.
+
+    NaN when either is zero (no direction to compare).
+    """
+    xp = namespace(a, b)
+    a, b = xp.reshape(a, (-1,)), xp.reshape(b, (-1,))
+    norms = float(xp.linalg.vector_norm(a)) * float(xp.linalg.vector_norm(b))
+    if norms == 0.0:
+        return math.nan
+    cosine = float(xp.sum(a * b)) / norms
+    return math.degrees(math.acos(min(1.0, max(-1.0, cosine))))
+
+
+def update_angles(forward, error, targets, weights, rule, feedback):
+    """Per hidden layer, the angle between the rule's update and the gradient.
+
+    The update of ``W_i`` is ``h_{i-1}.T @ delta_i`` with the rule's
+    ``delta_i``; the gradient is the same product with backpropagation's
+    ``delta_i``, on the same batch and weights (weight decay left out: it is
+    the same for every rule).
+
+    Returns
+    -------
+    angles : list of float
+        One angle (degrees) per hidden layer ``i = 1 .. L-1``.
+    """
+    ours = rule.hidden_deltas(forward, error, targets, weights, feedback)
+    true = BP().hidden_deltas(forward, error, targets, weights, None)
+    return [
+        angle(forward.h[i].T @ delta, forward.h[i].T @ exact)
+        for i, (delta, exact) in enumerate(zip(ours, true))
+    ]
+
+
+def weight_angles(rule, feedback, weights):
+    """Per hidden layer ``i``, the angle between ``W_{i+1}`` and ``B_{i+1}.T``.
+
+    Returns
+    -------
+    angles : list of float or None
+        One angle (degrees) per hidden layer, or None when the rule has no
+        matrices standing in for the transposed weights
+        (:meth:`FeedbackRule.transposes`).
+    """
+    carriers = rule.transposes(feedback, weights)
+    if carriers is None:
+        return None
+    return [angle(weights[i], carriers[i].T) for i in sorted(carriers)]
