@@ -4,7 +4,8 @@ Feedback alignment and its whole family (direct, indirect, blocked, feedback
 propagation, the general rule, Kolen-Pollack, weight mirroring, sign symmetry,
 target projection), with backpropagation as the baseline, behind
 MLPClassifier's interface, plus an autoencoder transformer. The rules
-live in :mod:`skfa.feedback`, the MNIST loader in :mod:`skfa.datasets`.
+live in :mod:`skfa.feedback`, the MNIST loader in :mod:`skfa.datasets`,
+the Displays (matplotlib, optional) in :mod:`skfa.plotting`.
 """
 
 from ._autoencoder import FeedbackAlignmentAutoencoder
