@@ -264,9 +264,15 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
                 self._random_state.randint(np.iinfo(np.int32).max)
             )
         self.feedback_weights_ = []
+        # nothing of an earlier fit survives a fresh one (e.g. a loss curve
+        # under solver='lbfgs', which has none)
         for stale in (
             "alignment_curve_",
             "weight_alignment_curve_",
+            "loss_curve_",
+            "validation_scores_",
+            "best_validation_score_",
+            "best_loss_",
             "_best_coefs",
             "_best_intercepts",
         ):

@@ -158,6 +158,11 @@ def test_lbfgs_needs_bp(digits, method):
     clf = FeedbackAlignmentClassifier(solver="lbfgs", feedback="bp", max_iter=20)
     assert clf.fit(X, y).n_iter_ == 20
     assert not hasattr(clf, "partial_fit")
+    assert not hasattr(clf, "loss_curve_")
+    # a refit with lbfgs keeps nothing of an earlier adam fit's loss curve
+    clf.set_params(solver="adam", max_iter=3).fit(X, y)
+    clf.set_params(solver="lbfgs").fit(X, y)
+    assert not hasattr(clf, "loss_curve_") and not hasattr(clf, "best_loss_")
 
 
 def test_grid_search_over_methods_in_a_pipeline(digits):
