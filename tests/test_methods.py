@@ -498,7 +498,11 @@ def _drawn(init, hidden=(300,)):
     X = np.random.RandomState(0).standard_normal((40, 30))
     y = np.arange(40) % 10
     clf = FeedbackAlignmentClassifier(
-        hidden_layer_sizes=hidden, feedback="dfa", feedback_init=init, max_iter=1
+        hidden_layer_sizes=hidden,
+        feedback="dfa",
+        feedback_init=init,
+        max_iter=1,
+        random_state=0,
     )
     return clf.fit(X, y).feedback_weights_[0]  # B_1, of shape (10, 300)
 
