@@ -44,7 +44,7 @@ def data():
 
 
 def _strict(array, precision):
-    """``array`` as array_api_strict, on the device and in the dtype of ``precision``."""
+    """``array`` as array_api_strict, on ``precision``'s device and dtype."""
     dtype, device, _ = PRECISIONS[precision]
     if array.dtype.kind == "f":
         array = array.astype(dtype)
@@ -87,7 +87,9 @@ def _assert_same_fit(numpy_fit, xp_fit, precision):
 def _assert_same_output(expected, result, precision, atol=0):
     _assert_in_namespace(result, precision)
     rtol = PRECISIONS[precision][2]
-    assert_allclose(move_to(result, xp=np, device="cpu"), expected, rtol=rtol, atol=atol)
+    assert_allclose(
+        move_to(result, xp=np, device="cpu"), expected, rtol=rtol, atol=atol
+    )
 
 
 @pytest.mark.parametrize("precision", PRECISIONS)
