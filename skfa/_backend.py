@@ -36,7 +36,7 @@ from sklearn.utils._array_api import (
 
 try:
     from sklearn.utils._array_api import check_same_namespace
-except ImportError:  # scikit-learn < 1.9 has no such check
+except ImportError:  # older scikit-learn releases have no such check
 
     def check_same_namespace(X, estimator, *, attribute, method):
         """Check nothing: this scikit-learn leaves fit and predict to agree."""
@@ -111,8 +111,8 @@ def _cuda_namespace(index):
         ) from exc
     try:
         n_devices = cupy.cuda.runtime.getDeviceCount()
-    except cupy.cuda.runtime.CUDARuntimeError as exc:
-        n_devices, reason = 0, f" ({exc})"
+    except Exception as exc:  # no driver, a driver too old, no CUDA runtime
+        n_devices, reason = 0, f" ({type(exc).__name__}: {exc})"
     else:
         reason = ""
     if index >= n_devices:

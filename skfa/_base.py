@@ -609,8 +609,8 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
 
     # --- prediction --------------------------------------------------------
 
-    def _predict(self, X, check_input=True, method="predict"):
-        return self._decode(self._forward_pass_fast(X, check_input, method))
+    def _predict(self, X, check_input=True):
+        return self._decode(self._forward_pass_fast(X, check_input=check_input))
 
     def _forward_pass_fast(self, X, check_input=True, method="predict"):
         """The network output for X (validated for ``method`` unless

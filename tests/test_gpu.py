@@ -11,6 +11,7 @@ import pickle
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -179,6 +180,18 @@ def test_missing_cupy_names_the_remedy(data, monkeypatch):
     monkeypatch.setitem(sys.modules, "cupy", None)
     clf = FeedbackAlignmentClassifier(**SETTINGS, device="cuda")
     with pytest.raises(ImportError, match=r"pip install 'skfa\[cuda12\]'"):
+        clf.fit(X, y)
+
+
+def test_missing_gpu_names_the_remedy(data, monkeypatch):
+    # CuPy installed, but one GPU where device='cuda:1' asks for a second
+    runtime = SimpleNamespace(getDeviceCount=lambda: 1)
+    monkeypatch.setitem(
+        sys.modules, "cupy", SimpleNamespace(cuda=SimpleNamespace(runtime=runtime))
+    )
+    X, y = data
+    clf = FeedbackAlignmentClassifier(**SETTINGS, device="cuda:1")
+    with pytest.raises(RuntimeError, match=r"CuPy finds 1 GPU\(s\).*skfa\[cuda13\]"):
         clf.fit(X, y)
 
 
