@@ -122,7 +122,9 @@ def _cuda_namespace(index):
             f"package matches its CUDA version ({_CUDA_EXTRAS}), or use "
             "device='cpu'."
         )
-    return array_api_compat.array_namespace(cupy.empty(0)), cupy.cuda.Device(index)
+    from sklearn.externals.array_api_compat import cupy as xp
+
+    return xp, cupy.cuda.Device(index)
 
 
 def compute_namespace(X, device):
