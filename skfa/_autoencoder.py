@@ -2,14 +2,13 @@
 
 from numbers import Integral
 
-import numpy as np
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
 from sklearn.metrics import mean_squared_error
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
-from ._backend import namespace
+from ._backend import float_dtypes, namespace
 from ._base import BaseFeedbackAlignment
 from ._docs import fill_doc
 from ._forward import predict_output
@@ -143,6 +142,7 @@ class FeedbackAlignmentAutoencoder(
         feedback_init="uniform",
         resample_feedback=False,
         track_alignment=False,
+        device="cpu",
     ):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
@@ -172,6 +172,7 @@ class FeedbackAlignmentAutoencoder(
             feedback_init=feedback_init,
             resample_feedback=resample_feedback,
             track_alignment=track_alignment,
+            device=device,
         )
         self.out_activation = out_activation
         self.loss = loss
@@ -190,7 +191,7 @@ class FeedbackAlignmentAutoencoder(
             self,
             X,
             accept_sparse=["csr", "csc"],
-            dtype=(np.float64, np.float32),
+            dtype=float_dtypes(X),
             reset=reset,
         )
         sizes = self.hidden_layer_sizes
@@ -250,9 +251,6 @@ class FeedbackAlignmentAutoencoder(
     def _n_features_out(self):
         return self.coefs_[self.code_layer_].shape[1]
 
-    def _predict(self, X, check_input=True):
-        return self._forward_pass_fast(X, check_input=check_input)
-
     def transform(self, X):
         """Encode X: the activations of the code layer.
 
@@ -266,7 +264,7 @@ class FeedbackAlignmentAutoencoder(
         codes : ndarray of shape (n_samples, n_codes)
             ``h_k`` for the code layer k (``code_layer_``), ``n_codes`` its width.
         """
-        X = self._validate_predict_input(X)
+        X = self._validate_predict_input(X, "transform")
         k = self.code_layer_ + 1
         encoder = self.coefs_[:k], self.intercepts_[:k]
         return predict_output(
@@ -287,7 +285,7 @@ class FeedbackAlignmentAutoencoder(
             The reconstructions.
         """
         check_is_fitted(self)
-        codes = check_array(X, dtype=(np.float64, np.float32))
+        codes = check_array(X, dtype=float_dtypes(X))
         if codes.shape[1] != self._n_features_out:
             raise ValueError(
                 f"X has {codes.shape[1]} features, but the code layer of "
@@ -331,9 +329,10 @@ class FeedbackAlignmentAutoencoder(
         score : float
             ``-mean((X - predict(X))**2)``: 0 is a perfect reconstruction.
         """
-        X_hat = self.predict(X)
+        X = self._validate_predict_input(X, "score")
+        X_hat = self._predict(X, check_input=False)
         X = X.toarray() if hasattr(X, "toarray") else X
-        return _negative_mse(np.asarray(X), X_hat, sample_weight=sample_weight)
+        return _negative_mse(X, X_hat, sample_weight=sample_weight)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -1,26 +1,96 @@
-"""Array namespace helpers.
+"""Array namespaces and devices: where a fit computes, and moving arrays there.
 
 The training core never names NumPy in its hot path: it takes the array
 namespace from the data (through scikit-learn's vendored ``array_api_compat``)
 and calls these helpers for the few operations where the array API standard
 has no in-place form. NumPy and CuPy get the in-place ``out=`` path, every
 other namespace the functional one.
+
+A fit computes in one of two places:
+
+- ``device="cpu"``: where the data is. NumPy arrays on the host, or, under
+  ``sklearn.config_context(array_api_dispatch=True)``, the data's own namespace
+  and device (CuPy, PyTorch, array-api-strict); the fitted arrays stay there,
+  as in scikit-learn's array-API-aware estimators.
+- ``device="cuda"`` or ``"cuda:N"``: NumPy data is copied once to that GPU with
+  CuPy, trained there, and the fitted arrays come back to the host as NumPy
+  arrays at the end of fit, so that the model pickles and predicts without
+  CuPy.
+
+Random draws (weights, feedback matrices, shuffles) always come from host
+NumPy generators and are then moved, so one ``random_state`` gives one model
+wherever it trains, up to float rounding.
 """
 
-from sklearn.utils._array_api import get_namespace
+import re
+from contextlib import nullcontext
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.externals import array_api_compat
+from sklearn.utils._array_api import (
+    _convert_to_numpy,
+    get_namespace,
+    get_namespace_and_device,
+)
+
+try:
+    from sklearn.utils._array_api import check_same_namespace
+except ImportError:  # older scikit-learn releases have no such check
+
+    def check_same_namespace(X, estimator, *, attribute, method):
+        """Check nothing: this scikit-learn leaves fit and predict to agree."""
+
 
 _OUT_NAMESPACES = ("numpy", "cupy")
+_DEVICE = re.compile(r"cuda(?::(\d+))?")
+_CUDA_EXTRAS = "pip install 'skfa[cuda12]' (CUDA 12) or 'skfa[cuda13]' (CUDA 13)"
+
+
+def _name(xp):
+    return xp.__name__.rsplit(".", 1)[-1]
+
+
+def _placed(array):
+    # an array of another library than NumPy, e.g. one that device= moved
+    return hasattr(array, "__array_namespace__") and not isinstance(
+        array, (np.ndarray, np.generic)
+    )
+
+
+def namespace_and_device(*arrays):
+    """Return the array namespace and the device of ``arrays``.
+
+    Under ``array_api_dispatch``, those of the data (scikit-learn's rule).
+    Without it, NumPy's, unless the arrays belong to another library, which
+    only happens to the arrays that ``device=`` put on a GPU: then theirs.
+    """
+    xp, is_array_api, device = get_namespace_and_device(*arrays)
+    if is_array_api:
+        return xp, device
+    placed = [array for array in arrays if _placed(array)]
+    if placed:
+        return (
+            array_api_compat.array_namespace(*placed),
+            array_api_compat.device(placed[0]),
+        )
+    return xp, device
 
 
 def namespace(*arrays):
-    """Return the array namespace of ``arrays`` (NumPy's when dispatch is off)."""
-    xp, _ = get_namespace(*arrays)
-    return xp
+    """Return the array namespace of ``arrays`` (see :func:`namespace_and_device`)."""
+    return namespace_and_device(*arrays)[0]
+
+
+def float_dtypes(X):
+    """``(float64, float32)`` of the namespace of the input ``X``, for validation."""
+    xp, _ = get_namespace(X)
+    return xp.float64, xp.float32
 
 
 def supports_out(xp):
     """Whether ``xp`` element-wise functions take ``out=`` (NumPy, CuPy)."""
-    return xp.__name__.rsplit(".", 1)[-1] in _OUT_NAMESPACES
+    return _name(xp) in _OUT_NAMESPACES
 
 
 def apply_inplace(xp, func, x, *args):
@@ -28,3 +98,113 @@ def apply_inplace(xp, func, x, *args):
     if supports_out(xp):
         return func(x, *args, out=x)
     return func(x, *args)
+
+
+def _cuda_namespace(index):
+    """CuPy's array namespace and its GPU number ``index``; the one CuPy lookup."""
+    try:
+        import cupy
+    except ImportError as exc:
+        raise ImportError(
+            f"device='cuda' trains on an NVIDIA GPU through CuPy, which is not "
+            f"installed: {_CUDA_EXTRAS}, or use device='cpu'."
+        ) from exc
+    try:
+        n_devices = cupy.cuda.runtime.getDeviceCount()
+    except Exception as exc:  # no driver, a driver too old, no CUDA runtime
+        n_devices, reason = 0, f" ({type(exc).__name__}: {exc})"
+    else:
+        reason = ""
+    if index >= n_devices:
+        raise RuntimeError(
+            f"device='cuda:{index}' needs CUDA GPU number {index}, but CuPy finds "
+            f"{n_devices} GPU(s){reason}. Check the driver and that the CuPy "
+            f"package matches its CUDA version ({_CUDA_EXTRAS}), or use "
+            "device='cpu'."
+        )
+    from sklearn.externals.array_api_compat import cupy as xp
+
+    return xp, cupy.cuda.Device(index)
+
+
+def compute_namespace(X, device):
+    """Where a fit on ``X`` computes, for the estimators' ``device=``.
+
+    Parameters
+    ----------
+    X : array or sparse matrix
+        The validated training data.
+    device : str
+        ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
+
+    Returns
+    -------
+    xp : namespace
+    device : device
+        The data's own for ``"cpu"``; CuPy's and the GPU otherwise.
+    """
+    if device == "cpu":
+        return namespace_and_device(X)
+    match = _DEVICE.fullmatch(device)
+    if match is None:
+        raise ValueError(f"device must be 'cpu', 'cuda' or 'cuda:N'; got {device!r}.")
+    if sp.issparse(X):
+        raise TypeError(
+            f"device={device!r} trains on dense arrays; pass X.toarray(), or "
+            "use device='cpu' for sparse X."
+        )
+    if _name(namespace(X)) != "numpy":
+        raise ValueError(
+            f"device={device!r} moves NumPy data to a GPU; under "
+            "array_api_dispatch, pass the data already on its device and keep "
+            "device='cpu'."
+        )
+    return _cuda_namespace(int(match.group(1) or 0))
+
+
+def device_scope(xp, device):
+    """A context that makes ``device`` current while a fit computes (CuPy's GPUs)."""
+    return device if _name(xp) == "cupy" else nullcontext()
+
+
+def to_host(array):
+    """``array`` as a NumPy array in host memory (itself if it is one, or sparse)."""
+    if array is None or isinstance(array, np.ndarray) or sp.issparse(array):
+        return array
+    return _convert_to_numpy(array, namespace(array))
+
+
+def move(arrays, xp, device):
+    """The ``arrays`` in namespace ``xp`` on ``device``; None entries stay None.
+
+    Arrays already there are returned as they are; an array listed twice is
+    moved once. ``xp`` NumPy's means the host.
+    """
+    moved = {}
+    for array in arrays:
+        if array is None or id(array) in moved:
+            continue
+        if _name(xp) == "numpy":
+            moved[id(array)] = to_host(array)
+        elif namespace_and_device(array) == (xp, device):
+            moved[id(array)] = array
+        else:
+            moved[id(array)] = xp.asarray(to_host(array), device=device)
+    return [None if array is None else moved[id(array)] for array in arrays]
+
+
+def asarray_like(host, like):
+    """A host NumPy array ``host`` in the namespace, device and dtype of ``like``."""
+    xp, device = namespace_and_device(like)
+    return xp.asarray(host, dtype=like.dtype, device=device)
+
+
+def take_rows(array, index, xp):
+    """The rows ``index`` (a slice, or an index array of ``xp``) of ``array``."""
+    if array is None:
+        return None
+    if sp.issparse(array):
+        return array[index]
+    if isinstance(index, slice):
+        return array[index, ...]
+    return xp.take(array, index, axis=0)

@@ -11,6 +11,7 @@ import math
 import time
 import warnings
 from abc import ABC, abstractmethod
+from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
@@ -18,7 +19,7 @@ import scipy.optimize
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
-from sklearn.utils import _safe_indexing, check_random_state, gen_batches, shuffle
+from sklearn.utils import check_random_state, gen_batches, shuffle
 from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
 from sklearn.utils.optimize import _check_optimize_result
 from sklearn.utils.validation import (
@@ -27,7 +28,18 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._backend import namespace
+from ._backend import (
+    asarray_like,
+    check_same_namespace,
+    compute_namespace,
+    device_scope,
+    float_dtypes,
+    move,
+    namespace,
+    namespace_and_device,
+    take_rows,
+    to_host,
+)
 from ._diagnostics import update_angles, weight_angles
 from ._forward import OutputError, forward_pass, predict_output
 from ._losses import LOSS_FUNCTIONS
@@ -80,6 +92,7 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         "feedback_init": [StrOptions(set(FEEDBACK_INITS)), callable],
         "resample_feedback": ["boolean"],
         "track_alignment": ["boolean"],
+        "device": [str],
     }
 
     @abstractmethod
@@ -112,6 +125,7 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         feedback_init,
         resample_feedback,
         track_alignment,
+        device,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -140,6 +154,7 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         self.feedback_init = feedback_init
         self.resample_feedback = resample_feedback
         self.track_alignment = track_alignment
+        self.device = device
 
     # --- what the subclasses define -------------------------------------
 
@@ -151,10 +166,25 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
     def _output_spec(self):
         """Return ``(out_activation, loss)``, keys of the activation and loss tables."""
 
+    def _decode(self, out):
+        """The predictions for network outputs ``out`` (by default the outputs)."""
+        return out
+
+    def _to_input(self, array):
+        """``array``, computed during fit, where the inputs and outputs live.
+
+        The host for ``device='cuda'``; otherwise the fit computed there.
+        """
+        return array if self.device == "cpu" else to_host(array)
+
     def _score(self, X, y, sample_weight=None):
         """Validation score for early stopping (higher is better), NaN if diverged."""
-        y_pred = self._predict(X, check_input=False)
-        if y_pred.dtype.kind == "f" and not np.isfinite(y_pred).all():
+        out = self._forward_pass_fast(X, check_input=False)
+        y_pred = self._decode(self._to_input(out))
+        xp = namespace(y_pred)
+        if xp.isdtype(y_pred.dtype, "real floating") and not bool(
+            xp.all(xp.isfinite(y_pred))
+        ):
             return np.nan
         return self._score_function(y, y_pred, sample_weight=sample_weight)
 
@@ -200,44 +230,78 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         X, y = self._validate_input(X, y, incremental, reset=first_pass)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X)
-        xp = namespace(X)
-        if y.ndim == 1:
-            y = y.reshape((-1, 1))
-        layer_units = [X.shape[1], *hidden_layer_sizes, y.shape[1]]
+        xp, device = compute_namespace(X, self.device)
+        with self._computing_on(xp, device):
+            # with device='cuda', the one copy of the data to the GPU
+            X, y, sample_weight = move([X, y, sample_weight], xp, device)
+            if y.ndim == 1:
+                y = xp.reshape(y, (-1, 1))
+            layer_units = [X.shape[1], *hidden_layer_sizes, y.shape[1]]
 
-        self._random_state = check_random_state(self.random_state)
-        if first_pass:
-            self._initialize(layer_units, X.dtype)
-        elif (fitted := [*(W.shape[0] for W in self.coefs_), self.n_outputs_]) != (
-            layer_units
-        ):
-            raise ValueError(
-                f"The network fitted before has layer widths {fitted}; "
-                f"this data and hidden_layer_sizes ask for {layer_units}. "
-                "Refit without warm_start to change the architecture."
-            )
-        matrices = self._feedback_for(rule, layer_units, X.dtype, xp, first_pass)
+            self._random_state = check_random_state(self.random_state)
+            if first_pass:
+                self._initialize(layer_units, X)
+            elif (fitted := [*(W.shape[0] for W in self.coefs_), self.n_outputs_]) != (
+                layer_units
+            ):
+                raise ValueError(
+                    f"The network fitted before has layer widths {fitted}; "
+                    f"this data and hidden_layer_sizes ask for {layer_units}. "
+                    "Refit without warm_start to change the architecture."
+                )
+            else:
+                self._place_state(xp, device)
+            matrices = self._feedback_for(rule, layer_units, X, first_pass)
 
-        if self.solver in _STOCHASTIC_SOLVERS:
-            # overflow is caught once per epoch, as divergence: no warning per batch
-            with np.errstate(over="ignore", invalid="ignore"):
-                self._fit_stochastic(X, y, sample_weight, rule, matrices, incremental)
-        else:
-            self._fit_lbfgs(
-                X, y, sample_weight, rule, rule.prepare_feedback(matrices, xp)
-            )
+            if self.solver in _STOCHASTIC_SOLVERS:
+                # overflow is caught once per epoch, as divergence: no warning
+                # per batch
+                with np.errstate(over="ignore", invalid="ignore"):
+                    self._fit_stochastic(
+                        X, y, sample_weight, rule, matrices, incremental
+                    )
+            else:
+                self._fit_lbfgs(
+                    X, y, sample_weight, rule, rule.prepare_feedback(matrices, xp)
+                )
 
-        if not all(
-            bool(xp.all(xp.isfinite(w))) for w in self.coefs_ + self.intercepts_
-        ):
-            raise ValueError(
-                "Solver produced non-finite parameter weights. The input data may"
-                " contain large values and need to be preprocessed, or the learning"
-                " rate may be too high."
-            )
+            if not all(
+                bool(xp.all(xp.isfinite(w))) for w in self.coefs_ + self.intercepts_
+            ):
+                raise ValueError(
+                    "Solver produced non-finite parameter weights. The input data may"
+                    " contain large values and need to be preprocessed, or the learning"
+                    " rate may be too high."
+                )
         return self
 
-    def _initialize(self, layer_units, dtype):
+    @contextmanager
+    def _computing_on(self, xp, device):
+        """Make ``device`` current while fitting; with ``device='cuda'``, bring
+        the fitted arrays back to the host afterwards, so that the model
+        pickles and predicts without CuPy."""
+        with device_scope(xp, device):
+            try:
+                yield
+            finally:
+                if self.device != "cpu":
+                    self._place_state(np, None)
+
+    def _place_state(self, xp, device):
+        """Move the fitted arrays and the optimizer's state to ``xp`` on ``device``."""
+        for name in (
+            "coefs_",
+            "intercepts_",
+            "feedback_weights_",
+            "_best_coefs",
+            "_best_intercepts",
+        ):
+            if hasattr(self, name):
+                setattr(self, name, move(getattr(self, name), xp, device))
+        if hasattr(self, "_optimizer"):
+            self._optimizer.place(xp, device)
+
+    def _initialize(self, layer_units, X):
         self.n_iter_ = 0
         self.t_ = 0
         self._n_epochs = self._n_steps = 0
@@ -245,15 +309,16 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         self.n_layers_ = len(layer_units)
         self.out_activation_ = self._output_spec()[0]
 
-        # Glorot uniform, drawn exactly as MLPClassifier draws it
+        # Glorot uniform, drawn exactly as MLPClassifier draws it, on the host,
+        # then given X's namespace, device and dtype
         self.coefs_, self.intercepts_ = [], []
         factor = 2.0 if self.activation == "logistic" else 6.0
         for fan_in, fan_out in zip(layer_units[:-1], layer_units[1:]):
             bound = np.sqrt(factor / (fan_in + fan_out))
             W = self._random_state.uniform(-bound, bound, (fan_in, fan_out))
             b = self._random_state.uniform(-bound, bound, fan_out)
-            self.coefs_.append(W.astype(dtype, copy=False))
-            self.intercepts_.append(b.astype(dtype, copy=False))
+            self.coefs_.append(asarray_like(W, X))
+            self.intercepts_.append(asarray_like(b, X))
 
         # The feedback matrices come from a stream of their own, so that every
         # rule sees the same weights and batches under the same random_state.
@@ -290,9 +355,10 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
                 self.validation_scores_ = None
                 self.best_validation_score_ = None
 
-    def _feedback_for(self, rule, layer_units, dtype, xp, first_pass):
+    def _feedback_for(self, rule, layer_units, X, first_pass):
         """Draw the rule's matrices if needed; return them keyed by the rule's keys.
 
+        They are drawn on the host and given X's namespace, device and dtype.
         The returned arrays are those of ``feedback_weights_``, so a rule that
         updates them in place updates the fitted model.
         """
@@ -301,11 +367,10 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         if first_pass or drawn != list(shapes.values()):
             self._feedback_rng = np.random.default_rng(self._feedback_seed)
             self.feedback_weights_ = draw_feedback(
-                shapes.values(), self.feedback_init, self._feedback_rng, dtype
+                shapes.values(), self.feedback_init, self._feedback_rng
             )
         matrices = {
-            key: xp.asarray(B, dtype=dtype)
-            for key, B in zip(shapes, self.feedback_weights_)
+            key: asarray_like(B, X) for key, B in zip(shapes, self.feedback_weights_)
         }
         self.feedback_weights_ = list(matrices.values())
         return matrices
@@ -353,7 +418,7 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         return loss, coef_grads, intercept_grads, feedback_grads
 
     def _fit_stochastic(self, X, y, sample_weight, rule, matrices, incremental):
-        xp = namespace(X)
+        xp, device = namespace_and_device(X)
         feedback = rule.prepare_feedback(matrices, xp)
         params = self.coefs_ + self.intercepts_ + rule.learned_feedback(feedback)
         progress = Progress(
@@ -391,24 +456,26 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
         if self.early_stopping:
-            stratify = y if self._stratify_validation() else None
-            arrays = (X, y) if sample_weight is None else (X, y, sample_weight)
-            split = train_test_split(
-                *arrays,
+            # the split of train_test_split(X, y, ...), drawn on the host
+            train, val = train_test_split(
+                np.arange(X.shape[0]),
                 random_state=self._random_state,
                 test_size=self.validation_fraction,
-                stratify=stratify,
+                stratify=to_host(y) if self._stratify_validation() else None,
             )
-            X_train, X_val, y_train, y_val = split[:4]
-            sample_weight_train, sample_weight_val = (
-                split[4:] if sample_weight is not None else (None, None)
-            )
-            if X_val.shape[0] < 2:
+            if val.shape[0] < 2:
                 raise ValueError(
                     "The validation set is too small. Increase 'validation_fraction' "
                     "or the size of your dataset."
                 )
-            y_val = self._decode_targets(y_val)
+            train, val = (xp.asarray(rows, device=device) for rows in (train, val))
+            X_train, X_val, y_train, y_val, sample_weight_train, sample_weight_val = (
+                take_rows(array, rows, xp)
+                for array in (X, y, sample_weight)
+                for rows in (train, val)
+            )
+            y_val = self._decode_targets(self._to_input(y_val))
+            sample_weight_val = self._to_input(sample_weight_val)
         else:
             X_train, y_train, sample_weight_train = X, y, sample_weight
             X_val = y_val = sample_weight_val = None
@@ -433,11 +500,10 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
                 self.alignment_curve_ = np.empty((0, len(self.coefs_) - 1))
                 self.weight_alignment_curve_ = None
             # a fixed probe batch: the first batch of the training set
-            first = np.arange(batch_size)
-            probe = (
-                _safe_indexing(X_train, first),
-                y_train[:batch_size],
-                None if sample_weight_train is None else sample_weight_train[first],
+            first = slice(0, batch_size)
+            probe = tuple(
+                take_rows(array, first, xp)
+                for array in (X_train, y_train, sample_weight_train)
             )
         report = EpochReport(self.verbose, self.max_iter)
         checkpoint = self._checkpoint(params)
@@ -447,20 +513,17 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
                 started = time.perf_counter()
                 if self.shuffle:
                     sample_idx = shuffle(sample_idx, random_state=self._random_state)
+                    order = xp.asarray(sample_idx, device=device)
                 accumulated_loss = 0.0
                 for batch_slice in gen_batches(n_samples, batch_size):
-                    batch_idx = sample_idx[batch_slice] if self.shuffle else batch_slice
-                    sw_batch = (
-                        None
-                        if sample_weight_train is None
-                        else sample_weight_train[batch_idx]
-                    )
+                    batch_idx = order[batch_slice] if self.shuffle else batch_slice
+                    sw_batch = take_rows(sample_weight_train, batch_idx, xp)
                     feedback = self._feedback_for_step(
                         rule, matrices, feedback, progress, xp
                     )
                     batch_loss, *grads = self._loss_and_gradients(
-                        _safe_indexing(X_train, batch_idx),
-                        y_train[batch_idx],
+                        take_rows(X_train, batch_idx, xp),
+                        take_rows(y_train, batch_idx, xp),
                         sw_batch,
                         rule,
                         feedback,
@@ -597,8 +660,11 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
                 self._no_improvement_count = 0
             if val_score > self.best_validation_score_:
                 self.best_validation_score_ = val_score
-                self._best_coefs = [W.copy() for W in self.coefs_]
-                self._best_intercepts = [b.copy() for b in self.intercepts_]
+                xp = namespace(*self.coefs_)
+                self._best_coefs = [xp.asarray(W, copy=True) for W in self.coefs_]
+                self._best_intercepts = [
+                    xp.asarray(b, copy=True) for b in self.intercepts_
+                ]
         else:
             if self.loss_curve_[-1] > self.best_loss_ - self.tol:
                 self._no_improvement_count += 1
@@ -613,9 +679,11 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         shapes = [p.shape for p in self.coefs_ + self.intercepts_]
         bounds = np.cumsum([0] + [int(np.prod(s)) for s in shapes])
 
+        # scipy steps on the host; the loss and gradients are computed in xp,
+        # one copy of the parameters and one of the gradients per evaluation
         def unpack(packed):
             params = [
-                xp.asarray(np.reshape(packed[start:stop], shape), dtype=X.dtype)
+                asarray_like(np.reshape(packed[start:stop], shape), X)
                 for start, stop, shape in zip(bounds[:-1], bounds[1:], shapes)
             ]
             n = len(self.coefs_)
@@ -627,11 +695,13 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
                 X, y, sample_weight, rule, feedback, xp
             )
             grad = np.concatenate(
-                [np.ravel(g) for g in coef_grads + intercept_grads]
+                [np.ravel(to_host(g)) for g in coef_grads + intercept_grads]
             ).astype(np.float64)
             return float(loss), grad
 
-        packed = np.concatenate([np.ravel(p) for p in self.coefs_ + self.intercepts_])
+        packed = np.concatenate(
+            [np.ravel(to_host(p)) for p in self.coefs_ + self.intercepts_]
+        )
         opt_res = scipy.optimize.minimize(
             loss_and_grad,
             packed.astype(np.float64),
@@ -649,10 +719,14 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
 
     # --- prediction --------------------------------------------------------
 
-    def _forward_pass_fast(self, X, check_input=True):
-        """The network output for X (validated unless ``check_input=False``)."""
+    def _predict(self, X, check_input=True):
+        return self._decode(self._forward_pass_fast(X, check_input=check_input))
+
+    def _forward_pass_fast(self, X, check_input=True, method="predict"):
+        """The network output for X (validated for ``method`` unless
+        ``check_input=False``)."""
         if check_input:
-            X = self._validate_predict_input(X)
+            X = self._validate_predict_input(X, method)
         return predict_output(
             X,
             self.coefs_,
@@ -662,13 +736,19 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
             namespace(X),
         )
 
-    def _validate_predict_input(self, X):
+    @property
+    def _input_weights(self):
+        # W_1: predict's input must share its namespace and device
+        return self.coefs_[0]
+
+    def _validate_predict_input(self, X, method):
         check_is_fitted(self)
+        check_same_namespace(X, self, attribute="_input_weights", method=method)
         return validate_data(
             self,
             X,
             accept_sparse=["csr", "csc"],
-            dtype=(np.float64, np.float32),
+            dtype=float_dtypes(X),
             reset=False,
         )
 
@@ -689,4 +769,5 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        tags.array_api_support = True
         return tags

@@ -12,7 +12,7 @@ from sklearn.utils.multiclass import (
 )
 from sklearn.utils.validation import column_or_1d, validate_data
 
-from ._backend import namespace
+from ._backend import float_dtypes, namespace, to_host
 from ._base import BaseFeedbackAlignment
 from ._docs import fill_doc
 
@@ -93,6 +93,7 @@ class FeedbackAlignmentClassifier(ClassifierMixin, BaseFeedbackAlignment):
         feedback_init="uniform",
         resample_feedback=False,
         track_alignment=False,
+        device="cpu",
     ):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
@@ -122,6 +123,7 @@ class FeedbackAlignmentClassifier(ClassifierMixin, BaseFeedbackAlignment):
             feedback_init=feedback_init,
             resample_feedback=resample_feedback,
             track_alignment=track_alignment,
+            device=device,
         )
 
     _score_function = staticmethod(accuracy_score)
@@ -138,7 +140,7 @@ class FeedbackAlignmentClassifier(ClassifierMixin, BaseFeedbackAlignment):
             y,
             accept_sparse=["csr", "csc"],
             multi_output=True,
-            dtype=(np.float64, np.float32),
+            dtype=float_dtypes(X),
             reset=reset,
         )
         if y.ndim == 2 and y.shape[1] == 1:
@@ -149,21 +151,23 @@ class FeedbackAlignmentClassifier(ClassifierMixin, BaseFeedbackAlignment):
             self._label_binarizer.fit(y)
             self.classes_ = self._label_binarizer.classes_
         else:
-            classes = unique_labels(y)
+            classes, known = to_host(unique_labels(y)), to_host(self.classes_)
             if self.warm_start:
-                if set(classes) != set(self.classes_):
+                if set(classes) != set(known):
                     raise ValueError(
                         "warm_start can only be used where `y` has the same "
                         "classes as in the previous call to fit. Previously "
                         f"got {self.classes_}, `y` has {classes}"
                     )
-            elif len(np.setdiff1d(classes, self.classes_, assume_unique=True)):
+            elif len(np.setdiff1d(classes, known, assume_unique=True)):
                 raise ValueError(
                     "`y` has classes not in `self.classes_`. "
                     f"`self.classes_` has {self.classes_}. 'y' has {classes}."
                 )
         # bool keeps float32 data from being upcast; the loop casts to X's dtype
-        return X, self._label_binarizer.transform(y).astype(bool)
+        Y = self._label_binarizer.transform(y)
+        xp = namespace(Y)
+        return X, xp.astype(Y, xp.bool)
 
     def _stratify_validation(self):
         return self.n_outputs_ == 1
@@ -220,11 +224,10 @@ class FeedbackAlignmentClassifier(ClassifierMixin, BaseFeedbackAlignment):
                 self._label_binarizer.fit(classes)
         return self._fit(X, y, sample_weight=sample_weight, incremental=True)
 
-    def _predict(self, X, check_input=True):
-        y_pred = self._forward_pass_fast(X, check_input=check_input)
+    def _decode(self, out):
         if self.n_outputs_ == 1:
-            y_pred = y_pred.ravel()
-        return self._label_binarizer.inverse_transform(y_pred)
+            out = namespace(out).reshape(out, (-1,))
+        return self._label_binarizer.inverse_transform(out)
 
     def predict(self, X):
         """Predict the classes of X.
@@ -254,7 +257,10 @@ class FeedbackAlignmentClassifier(ClassifierMixin, BaseFeedbackAlignment):
         y_prob : ndarray of shape (n_samples, n_classes)
             The probability of each class, ordered as in ``classes_``.
         """
-        y_pred = self._forward_pass_fast(X)
+        return self._predict_proba(X, "predict_proba")
+
+    def _predict_proba(self, X, method):
+        y_pred = self._forward_pass_fast(X, method=method)
         if self.n_outputs_ == 1:
             xp = namespace(y_pred)
             return xp.concat([1 - y_pred, y_pred], axis=1)
@@ -273,7 +279,7 @@ class FeedbackAlignmentClassifier(ClassifierMixin, BaseFeedbackAlignment):
         log_y_prob : ndarray of shape (n_samples, n_classes)
             ``log(predict_proba(X))``.
         """
-        y_prob = self.predict_proba(X)
+        y_prob = self._predict_proba(X, "predict_log_proba")
         return namespace(y_prob).log(y_prob)
 
     def __sklearn_tags__(self):

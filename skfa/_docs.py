@@ -176,6 +176,23 @@ _SECTIONS["parameters"] = """\
         ``B.T``). Cost per epoch: one forward pass and two feedback passes
         (the rule's and bp's) on the probe batch, a small fraction of an
         epoch; nothing when False. Stochastic solvers only.
+
+    device : {'cpu', 'cuda'} or str, default='cpu'
+        Where fit computes. 'cpu': where the data is, NumPy on the host, or,
+        under ``sklearn.config_context(array_api_dispatch=True)``, the data's
+        own namespace and device (CuPy, PyTorch, ...), with the fitted arrays
+        left there (scikit-learn needs ``SCIPY_ARRAY_API=1`` for that).
+        'cuda' or 'cuda:N': NumPy data is copied once to that NVIDIA GPU and
+        trained there with CuPy (``pip install "skfa[cuda12]"`` or
+        ``"skfa[cuda13]"``); the weights, the optimizer's state and the
+        feedback matrices stay on the GPU during fit, the host sees the loss
+        once per epoch, and at the end of fit ``coefs_``, ``intercepts_`` and
+        ``feedback_weights_`` come back as NumPy arrays, so the model pickles,
+        loads and predicts (on the host, with NumPy) where CuPy is missing.
+        The random draws (weights, feedback matrices, shuffles) stay on the
+        host generator, so one ``random_state`` gives the same model on the
+        CPU and the GPU, up to float rounding. ``solver='lbfgs'`` computes
+        its loss and gradients on the GPU and steps on the host.
 """
 
 _SECTIONS["attributes"] = """\

@@ -10,7 +10,7 @@ parameters stay float32.
 
 import math
 
-from ._backend import namespace
+from ._backend import move, namespace
 
 
 class BaseOptimizer:
@@ -22,9 +22,17 @@ class BaseOptimizer:
         The initial learning rate.
     """
 
+    #: Names of the lists of arrays, one per parameter, that the optimizer keeps.
+    _state = ()
+
     def __init__(self, learning_rate_init):
         self.learning_rate_init = learning_rate_init
         self.learning_rate = float(learning_rate_init)
+
+    def place(self, xp, device):
+        """Move the optimizer's state to namespace ``xp`` on ``device``."""
+        for name in self._state:
+            setattr(self, name, move(getattr(self, name), xp, device))
 
     def iteration_ends(self, time_step):
         """Hook called at the end of each epoch with the number of samples seen."""
@@ -64,6 +72,8 @@ class SGDOptimizer(BaseOptimizer):
     power_t : float
         Exponent of the ``invscaling`` schedule.
     """
+
+    _state = ("velocities",)
 
     def __init__(
         self,
@@ -134,6 +144,8 @@ class AdamOptimizer(BaseOptimizer):
     epsilon : float
         Numerical stability term.
     """
+
+    _state = ("ms", "vs")
 
     def __init__(
         self, params, learning_rate_init=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8

@@ -1,12 +1,12 @@
 """FeedbackAlignmentRegressor: MLPRegressor's interface, any feedback rule."""
 
-import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import column_or_1d, validate_data
 
+from ._backend import float_dtypes, namespace
 from ._base import BaseFeedbackAlignment
 from ._docs import fill_doc
 
@@ -85,6 +85,7 @@ class FeedbackAlignmentRegressor(RegressorMixin, BaseFeedbackAlignment):
         feedback_init="uniform",
         resample_feedback=False,
         track_alignment=False,
+        device="cpu",
     ):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
@@ -114,6 +115,7 @@ class FeedbackAlignmentRegressor(RegressorMixin, BaseFeedbackAlignment):
             feedback_init=feedback_init,
             resample_feedback=resample_feedback,
             track_alignment=track_alignment,
+            device=device,
         )
         self.loss = loss
 
@@ -130,12 +132,12 @@ class FeedbackAlignmentRegressor(RegressorMixin, BaseFeedbackAlignment):
             accept_sparse=["csr", "csc"],
             multi_output=True,
             y_numeric=True,
-            dtype=(np.float64, np.float32),
+            dtype=float_dtypes(X),
             reset=reset,
         )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
-        if self.loss == "poisson" and np.any(y < 0):
+        if self.loss == "poisson" and bool(namespace(y).any(y < 0)):
             raise ValueError("loss='poisson' requires non-negative y.")
         return X, y
 
@@ -180,11 +182,10 @@ class FeedbackAlignmentRegressor(RegressorMixin, BaseFeedbackAlignment):
         """
         return self._fit(X, y, sample_weight=sample_weight, incremental=True)
 
-    def _predict(self, X, check_input=True):
-        y_pred = self._forward_pass_fast(X, check_input=check_input)
-        if y_pred.shape[1] == 1:
-            return y_pred.ravel()
-        return y_pred
+    def _decode(self, out):
+        if out.shape[1] == 1:
+            return namespace(out).reshape(out, (-1,))
+        return out
 
     def predict(self, X):
         """Predict the targets of X.

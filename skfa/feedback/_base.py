@@ -3,10 +3,9 @@
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 from sklearn.base import BaseEstimator
 
-from .._backend import namespace
+from .._backend import asarray_like
 from ._init import draw_feedback
 
 #: Names accepted by the estimators' ``feedback=``, each mapped to a callable
@@ -56,13 +55,12 @@ class Progress:
 
     def draw(self, like):
         """A fresh draw of ``feedback_init``, shaped, typed and placed like ``like``."""
-        (fresh,) = draw_feedback([tuple(like.shape)], self.init, self.rng, np.float64)
-        return namespace(like).asarray(fresh, dtype=like.dtype)
+        (fresh,) = draw_feedback([tuple(like.shape)], self.init, self.rng)
+        return asarray_like(fresh, like)
 
     def noise(self, shape, std, like):
         """Noise ``N(0, std**2)`` of ``shape``, typed and placed like ``like``."""
-        fresh = self.rng.normal(0.0, std, size=shape)
-        return namespace(like).asarray(fresh, dtype=like.dtype)
+        return asarray_like(self.rng.normal(0.0, std, size=shape), like)
 
 
 class FeedbackRule(BaseEstimator):

@@ -108,7 +108,7 @@ FEEDBACK_INITS = {
 }
 
 
-def draw_feedback(shapes, init, rng, dtype):
+def draw_feedback(shapes, init, rng):
     """Draw one matrix per shape, in order, with ``init`` (a name or a callable).
 
     Parameters
@@ -117,17 +117,17 @@ def draw_feedback(shapes, init, rng, dtype):
     init : str or callable
         A key of ``FEEDBACK_INITS`` or ``init(shape, rng) -> array``.
     rng : numpy.random.Generator
-    dtype : dtype
-        The dtype of the training data.
 
     Returns
     -------
-    matrices : list of numpy arrays
+    matrices : list of float64 NumPy arrays
+        On the host; the estimator gives them the data's namespace, device
+        and dtype.
     """
     draw = FEEDBACK_INITS[init] if isinstance(init, str) else init
     matrices = []
     for shape in shapes:
-        B = np.asarray(draw(shape, rng), dtype=dtype)
+        B = np.asarray(draw(shape, rng), dtype=np.float64)
         if B.shape != tuple(shape):
             raise ValueError(
                 f"feedback_init returned an array of shape {B.shape}; "

@@ -1,0 +1,205 @@
+"""Array API dispatch: every estimator and rule trains and predicts in the data's
+namespace and on its device, with the numbers of the NumPy fit."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn import clone, config_context
+from sklearn.datasets import make_classification
+from sklearn.utils._array_api import get_namespace_and_device, move_to
+
+from skfa import (
+    FeedbackAlignmentAutoencoder,
+    FeedbackAlignmentClassifier,
+    FeedbackAlignmentRegressor,
+)
+from skfa.feedback import DFA, FEEDBACK_RULES, GeneralRule
+
+xps = pytest.importorskip("array_api_strict")
+
+METHODS = [*sorted(FEEDBACK_RULES), DFA(aux=True), GeneralRule("s3", aux=True)]
+#: (dtype, array_api_strict device, rtol against NumPy)
+PRECISIONS = {
+    "float64": ("float64", "CPU_DEVICE", 1e-12),
+    "float32": ("float32", "device1", 1e-5),
+}
+SETTINGS = dict(
+    hidden_layer_sizes=(6, 5),
+    activation="tanh",
+    solver="sgd",
+    learning_rate_init=0.05,
+    batch_size=16,
+    max_iter=3,
+    random_state=0,
+)
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, y = make_classification(
+        n_samples=40, n_features=5, n_informative=3, n_classes=3, random_state=0
+    )
+    Y = np.column_stack([X[:, 0] - X[:, 1], X[:, 2] * 0.5])
+    return X, y, Y
+
+
+def _strict(array, precision):
+    """``array`` as array_api_strict, on ``precision``'s device and dtype."""
+    dtype, device, _ = PRECISIONS[precision]
+    if array.dtype.kind == "f":
+        array = array.astype(dtype)
+    return xps.asarray(array, device=xps.Device(device))
+
+
+def _fit_both(estimator, precision, X, y=None, **fit_params):
+    """The estimator fitted on NumPy and, under dispatch, on array_api_strict."""
+    dtype = PRECISIONS[precision][0]
+    numpy_fit = estimator.fit(
+        X.astype(dtype), y, **{k: v.astype(dtype) for k, v in fit_params.items()}
+    )
+    xp_fit = clone(estimator)
+    with config_context(array_api_dispatch=True):
+        xp_fit.fit(
+            _strict(X, precision),
+            None if y is None else _strict(y, precision),
+            **{k: _strict(v, precision) for k, v in fit_params.items()},
+        )
+    return numpy_fit, xp_fit
+
+
+def _assert_in_namespace(array, precision):
+    with config_context(array_api_dispatch=True):
+        xp, _, device = get_namespace_and_device(array)
+    assert xp is xps
+    assert device == xps.Device(PRECISIONS[precision][1])
+
+
+def _assert_same_fit(numpy_fit, xp_fit, precision):
+    rtol = PRECISIONS[precision][2]
+    fitted = ("coefs_", "intercepts_", "feedback_weights_")
+    for name in fitted:
+        for expected, array in zip(getattr(numpy_fit, name), getattr(xp_fit, name)):
+            _assert_in_namespace(array, precision)
+            assert_allclose(move_to(array, xp=np, device="cpu"), expected, rtol=rtol)
+    assert_allclose(xp_fit.loss_curve_, numpy_fit.loss_curve_, rtol=rtol)
+
+
+def _assert_same_output(expected, result, precision, atol=0):
+    _assert_in_namespace(result, precision)
+    rtol = PRECISIONS[precision][2]
+    assert_allclose(
+        move_to(result, xp=np, device="cpu"), expected, rtol=rtol, atol=atol
+    )
+
+
+@pytest.mark.parametrize("precision", PRECISIONS)
+@pytest.mark.parametrize("method", METHODS, ids=str)
+def test_classifier_every_rule(data, method, precision):
+    X, y, _ = data
+    clf = FeedbackAlignmentClassifier(feedback=method, **SETTINGS)
+    numpy_fit, xp_fit = _fit_both(clf, precision, X, y)
+    _assert_same_fit(numpy_fit, xp_fit, precision)
+    X_test = X[:10].astype(PRECISIONS[precision][0])
+    with config_context(array_api_dispatch=True):
+        X_xp = _strict(X_test, precision)
+        proba, labels = xp_fit.predict_proba(X_xp), xp_fit.predict(X_xp)
+        log_proba = xp_fit.predict_log_proba(X_xp)
+        score = xp_fit.score(X_xp, _strict(y[:10], precision))
+    _assert_same_output(numpy_fit.predict_proba(X_test), proba, precision, 1e-7)
+    _assert_same_output(numpy_fit.predict_log_proba(X_test), log_proba, precision)
+    _assert_in_namespace(labels, precision)
+    assert_array_equal(move_to(labels, xp=np, device="cpu"), numpy_fit.predict(X_test))
+    assert score == numpy_fit.score(X_test, y[:10])
+
+
+@pytest.mark.parametrize("precision", PRECISIONS)
+@pytest.mark.parametrize("method", METHODS, ids=str)
+def test_regressor_every_rule(data, method, precision):
+    X, _, Y = data
+    reg = FeedbackAlignmentRegressor(feedback=method, **SETTINGS)
+    numpy_fit, xp_fit = _fit_both(reg, precision, X, Y)
+    _assert_same_fit(numpy_fit, xp_fit, precision)
+    X_test = X[:10].astype(PRECISIONS[precision][0])
+    with config_context(array_api_dispatch=True):
+        Y_pred = xp_fit.predict(_strict(X_test, precision))
+    _assert_same_output(numpy_fit.predict(X_test), Y_pred, precision)
+
+
+@pytest.mark.parametrize("precision", PRECISIONS)
+@pytest.mark.parametrize("method", METHODS, ids=str)
+def test_autoencoder_every_rule(data, method, precision):
+    X, _, _ = data
+    ae = FeedbackAlignmentAutoencoder(feedback=method, **SETTINGS)
+    numpy_fit, xp_fit = _fit_both(ae, precision, X)
+    _assert_same_fit(numpy_fit, xp_fit, precision)
+    X_test = X[:10].astype(PRECISIONS[precision][0])
+    with config_context(array_api_dispatch=True):
+        X_xp = _strict(X_test, precision)
+        codes, X_hat = xp_fit.transform(X_xp), xp_fit.predict(X_xp)
+        decoded = xp_fit.inverse_transform(codes)
+    _assert_same_output(numpy_fit.transform(X_test), codes, precision)
+    _assert_same_output(numpy_fit.predict(X_test), X_hat, precision)
+    _assert_same_output(numpy_fit.predict(X_test), decoded, precision)
+
+
+@pytest.mark.parametrize("precision", PRECISIONS)
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"feedback": "fa", "resample_feedback": True},
+        {"feedback": "dfa", "early_stopping": True, "max_iter": 4},
+        {"feedback": "bp", "solver": "lbfgs", "max_iter": 5},
+        {"feedback": "wm", "solver": "adam", "activation": "relu"},
+        {"feedback": "kp", "activation": "logistic", "shuffle": False},
+    ],
+    ids=["resample", "early-stopping", "lbfgs", "adam-relu", "logistic-no-shuffle"],
+)
+def test_classifier_options(data, params, precision):
+    # binary targets: one logistic output, and its stratified validation split
+    X, y, _ = data
+    y = (y > 0).astype(int)
+    weights = np.linspace(0.5, 1.5, len(y))
+    clf = FeedbackAlignmentClassifier(**{**SETTINGS, **params})
+    numpy_fit, xp_fit = _fit_both(clf, precision, X, y, sample_weight=weights)
+    rtol = PRECISIONS[precision][2]
+    for expected, array in zip(numpy_fit.coefs_, xp_fit.coefs_):
+        _assert_in_namespace(array, precision)
+        # L-BFGS runs in float64 on the host; float32 gradients differ slightly
+        assert_allclose(move_to(array, xp=np, device="cpu"), expected, rtol=rtol * 10)
+    if params.get("early_stopping"):
+        assert_allclose(
+            xp_fit.validation_scores_, numpy_fit.validation_scores_, rtol=rtol
+        )
+        assert len(xp_fit.validation_scores_) == 4
+
+
+@pytest.mark.parametrize("method", ["dfa", "kp"])
+def test_partial_fit_and_warm_start(data, method):
+    X, y, _ = data
+    clf = FeedbackAlignmentClassifier(feedback=method, **SETTINGS)
+    clf.partial_fit(X, y, classes=np.unique(y)).partial_fit(X, y)
+    clf.set_params(warm_start=True).fit(X, y)
+    xp_clf = FeedbackAlignmentClassifier(feedback=method, **SETTINGS)
+    with config_context(array_api_dispatch=True):
+        X_xp, y_xp = _strict(X, "float64"), _strict(y, "float64")
+        xp_clf.partial_fit(X_xp, y_xp, classes=np.unique(y)).partial_fit(X_xp, y_xp)
+        xp_clf.set_params(warm_start=True).fit(X_xp, y_xp)
+    _assert_same_fit(clf, xp_clf, "float64")
+    assert xp_clf.n_iter_ == clf.n_iter_ == 3
+
+
+def test_predict_in_another_namespace_raises(data):
+    X, y, _ = data
+    clf = FeedbackAlignmentClassifier(**SETTINGS)
+    with config_context(array_api_dispatch=True):
+        clf.fit(_strict(X, "float64"), _strict(y, "float64"))
+        with pytest.raises(ValueError, match="must use the same namespace"):
+            clf.predict_proba(X)
+
+
+def test_without_dispatch_numpy_is_unchanged(data):
+    # dispatch off: NumPy in, NumPy fitted arrays and predictions out
+    X, y, _ = data
+    clf = FeedbackAlignmentClassifier(**SETTINGS).fit(X, y)
+    assert all(isinstance(W, np.ndarray) for W in clf.coefs_ + clf.feedback_weights_)
+    assert isinstance(clf.predict_proba(X), np.ndarray)
