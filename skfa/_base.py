@@ -16,7 +16,7 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import _safe_indexing, check_random_state, gen_batches, shuffle
-from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
+from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.optimize import _check_optimize_result
 from sklearn.utils.validation import (
     _check_sample_weight,
@@ -29,10 +29,19 @@ from ._forward import OutputError, forward_pass, predict_output
 from ._losses import LOSS_FUNCTIONS
 from ._optimizers import AdamOptimizer, SGDOptimizer
 from .feedback._backprop import BP
-from .feedback._base import Progress, checked_rule
+from .feedback._base import FeedbackRule, Progress, checked_rule
 from .feedback._init import FEEDBACK_INITS, draw_feedback
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
+
+#: The dtypes that validation keeps (it converts every other one to float64);
+#: :func:`half_to_single` then moves float16 up to float32.
+FLOAT_DTYPES = (np.float64, np.float32, np.float16)
+
+
+def half_to_single(X):
+    """float16 data as float32, the lowest precision the network trains in."""
+    return X.astype(np.float32) if X.dtype == np.float16 else X
 
 
 class BaseFeedbackAlignment(BaseEstimator, ABC):
@@ -71,7 +80,7 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
             Options(Real, {np.inf}),
         ],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
-        "feedback": [str, HasMethods(["hidden_deltas"])],
+        "feedback": [str, FeedbackRule],
         "feedback_init": [StrOptions(set(FEEDBACK_INITS)), callable],
         "resample_feedback": ["boolean"],
     }
@@ -153,14 +162,7 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
     # --- fitting ---------------------------------------------------------
 
     def _fit(self, X, y, sample_weight=None, incremental=False):
-        hidden_layer_sizes = self.hidden_layer_sizes
-        if not hasattr(hidden_layer_sizes, "__iter__"):
-            hidden_layer_sizes = [hidden_layer_sizes]
-        hidden_layer_sizes = list(hidden_layer_sizes)
-        if any(size <= 0 for size in hidden_layer_sizes):
-            raise ValueError(
-                f"hidden_layer_sizes must be > 0, got {hidden_layer_sizes}."
-            )
+        hidden_layer_sizes = self._hidden_layer_widths()
         rule = checked_rule(self.feedback)
         if self.solver == "lbfgs" and not rule.exact_gradient:
             raise ValueError(
@@ -220,6 +222,19 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
                 " rate may be too high."
             )
         return self
+
+    def _hidden_layer_widths(self):
+        """``hidden_layer_sizes`` as a list of ints, each checked to be positive."""
+        sizes = self.hidden_layer_sizes
+        widths = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
+        for width in widths:
+            if isinstance(width, bool) or not isinstance(width, Integral) or width < 1:
+                raise ValueError(
+                    "hidden_layer_sizes must hold the widths of the hidden layers, "
+                    f"positive integers; got hidden_layer_sizes={sizes!r}, whose "
+                    f"entry {width!r} is not one."
+                )
+        return [int(width) for width in widths]
 
     def _initialize(self, layer_units, dtype):
         self.n_iter_ = 0
@@ -556,13 +571,14 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
 
     def _validate_predict_input(self, X):
         check_is_fitted(self)
-        return validate_data(
+        X = validate_data(
             self,
             X,
             accept_sparse=["csr", "csc"],
-            dtype=(np.float64, np.float32),
+            dtype=FLOAT_DTYPES,
             reset=False,
         )
+        return half_to_single(X)
 
     def _check_solver(self):
         if self.solver not in _STOCHASTIC_SOLVERS:

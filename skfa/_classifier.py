@@ -13,7 +13,7 @@ from sklearn.utils.multiclass import (
 from sklearn.utils.validation import column_or_1d, validate_data
 
 from ._backend import namespace
-from ._base import BaseFeedbackAlignment
+from ._base import FLOAT_DTYPES, BaseFeedbackAlignment, half_to_single
 from ._docs import fill_doc
 
 
@@ -136,9 +136,10 @@ class FeedbackAlignmentClassifier(ClassifierMixin, BaseFeedbackAlignment):
             y,
             accept_sparse=["csr", "csc"],
             multi_output=True,
-            dtype=(np.float64, np.float32),
+            dtype=FLOAT_DTYPES,
             reset=reset,
         )
+        X = half_to_single(X)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
 

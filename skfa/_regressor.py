@@ -7,7 +7,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import column_or_1d, validate_data
 
-from ._base import BaseFeedbackAlignment
+from ._base import FLOAT_DTYPES, BaseFeedbackAlignment, half_to_single
 from ._docs import fill_doc
 
 
@@ -128,9 +128,10 @@ class FeedbackAlignmentRegressor(RegressorMixin, BaseFeedbackAlignment):
             accept_sparse=["csr", "csc"],
             multi_output=True,
             y_numeric=True,
-            dtype=(np.float64, np.float32),
+            dtype=FLOAT_DTYPES,
             reset=reset,
         )
+        X = half_to_single(X)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         if self.loss == "poisson" and np.any(y < 0):
