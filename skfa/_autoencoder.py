@@ -2,13 +2,14 @@
 
 from numbers import Integral
 
+from scipy.sparse import issparse
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
 from sklearn.metrics import mean_squared_error
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
-from ._backend import float_dtypes, namespace
+from ._backend import float_dtypes, half_to_single, namespace
 from ._base import BaseFeedbackAlignment
 from ._docs import fill_doc
 from ._forward import predict_output
@@ -194,8 +195,23 @@ class FeedbackAlignmentAutoencoder(
             dtype=float_dtypes(X),
             reset=reset,
         )
-        sizes = self.hidden_layer_sizes
-        n_hidden = len(sizes) if hasattr(sizes, "__len__") else 1
+        X = half_to_single(X)
+        if self.loss == "binary_log_loss":
+            xp = namespace(X)
+            low, high = (X.min(), X.max()) if issparse(X) else (xp.min(X), xp.max(X))
+            if low < 0 or high > 1:
+                raise ValueError(
+                    "loss='binary_log_loss' needs X in [0, 1] (its targets are "
+                    f"probabilities); X has values from {float(low):g} to "
+                    f"{float(high):g}. Scale X, e.g. with MinMaxScaler, or use "
+                    "loss='squared_error'."
+                )
+        n_hidden = len(self._hidden_layer_widths())
+        if not n_hidden:
+            raise ValueError(
+                f"{type(self).__name__} needs at least one hidden layer, its code "
+                f"layer; got hidden_layer_sizes={self.hidden_layer_sizes!r}."
+            )
         code_layer = (n_hidden - 1) // 2 if self.code_layer is None else self.code_layer
         if not -n_hidden <= code_layer < n_hidden:
             raise ValueError(
@@ -285,7 +301,7 @@ class FeedbackAlignmentAutoencoder(
             The reconstructions.
         """
         check_is_fitted(self)
-        codes = check_array(X, dtype=float_dtypes(X))
+        codes = half_to_single(check_array(X, dtype=float_dtypes(X)))
         if codes.shape[1] != self._n_features_out:
             raise ValueError(
                 f"X has {codes.shape[1]} features, but the code layer of "

@@ -83,9 +83,22 @@ def namespace(*arrays):
 
 
 def float_dtypes(X):
-    """``(float64, float32)`` of the namespace of the input ``X``, for validation."""
+    """The dtypes validation keeps, in the namespace of the input ``X``.
+
+    ``(float64, float32)``, and float16 where the namespace has it, which
+    :func:`half_to_single` then moves up: every other dtype becomes float64.
+    """
     xp, _ = get_namespace(X)
-    return xp.float64, xp.float32
+    half = (xp.float16,) if hasattr(xp, "float16") else ()
+    return xp.float64, xp.float32, *half
+
+
+def half_to_single(X):
+    """float16 data as float32, the lowest precision the network trains in."""
+    xp = namespace(X)
+    if X.dtype != getattr(xp, "float16", None):
+        return X
+    return X.astype(np.float32) if sp.issparse(X) else xp.astype(X, xp.float32)
 
 
 def supports_out(xp):

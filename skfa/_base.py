@@ -20,7 +20,7 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state, gen_batches, shuffle
-from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
+from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.optimize import _check_optimize_result
 from sklearn.utils.validation import (
     _check_sample_weight,
@@ -34,6 +34,7 @@ from ._backend import (
     compute_namespace,
     device_scope,
     float_dtypes,
+    half_to_single,
     move,
     namespace,
     namespace_and_device,
@@ -46,7 +47,7 @@ from ._losses import LOSS_FUNCTIONS
 from ._optimizers import AdamOptimizer, SGDOptimizer
 from ._progress import EpochReport
 from .feedback._backprop import BP
-from .feedback._base import Progress, checked_rule
+from .feedback._base import FeedbackRule, Progress, checked_rule
 from .feedback._init import FEEDBACK_INITS, draw_feedback
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
@@ -88,7 +89,7 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
             Options(Real, {np.inf}),
         ],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
-        "feedback": [str, HasMethods(["hidden_deltas"])],
+        "feedback": [str, FeedbackRule],
         "feedback_init": [StrOptions(set(FEEDBACK_INITS)), callable],
         "resample_feedback": ["boolean"],
         "track_alignment": ["boolean"],
@@ -191,14 +192,7 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
     # --- fitting ---------------------------------------------------------
 
     def _fit(self, X, y, sample_weight=None, incremental=False):
-        hidden_layer_sizes = self.hidden_layer_sizes
-        if not hasattr(hidden_layer_sizes, "__iter__"):
-            hidden_layer_sizes = [hidden_layer_sizes]
-        hidden_layer_sizes = list(hidden_layer_sizes)
-        if any(size <= 0 for size in hidden_layer_sizes):
-            raise ValueError(
-                f"hidden_layer_sizes must be > 0, got {hidden_layer_sizes}."
-            )
+        hidden_layer_sizes = self._hidden_layer_widths()
         rule = checked_rule(self.feedback)
         if self.solver == "lbfgs" and not rule.exact_gradient:
             raise ValueError(
@@ -300,6 +294,19 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
                 setattr(self, name, move(getattr(self, name), xp, device))
         if hasattr(self, "_optimizer"):
             self._optimizer.place(xp, device)
+
+    def _hidden_layer_widths(self):
+        """``hidden_layer_sizes`` as a list of ints, each checked to be positive."""
+        sizes = self.hidden_layer_sizes
+        widths = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
+        for width in widths:
+            if isinstance(width, bool) or not isinstance(width, Integral) or width < 1:
+                raise ValueError(
+                    "hidden_layer_sizes must hold the widths of the hidden layers, "
+                    f"positive integers; got hidden_layer_sizes={sizes!r}, whose "
+                    f"entry {width!r} is not one."
+                )
+        return [int(width) for width in widths]
 
     def _initialize(self, layer_units, X):
         self.n_iter_ = 0
@@ -744,13 +751,14 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
     def _validate_predict_input(self, X, method):
         check_is_fitted(self)
         check_same_namespace(X, self, attribute="_input_weights", method=method)
-        return validate_data(
+        X = validate_data(
             self,
             X,
             accept_sparse=["csr", "csc"],
             dtype=float_dtypes(X),
             reset=False,
         )
+        return half_to_single(X)
 
     def _check_solver(self):
         if self.solver not in _STOCHASTIC_SOLVERS:

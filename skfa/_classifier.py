@@ -12,7 +12,7 @@ from sklearn.utils.multiclass import (
 )
 from sklearn.utils.validation import column_or_1d, validate_data
 
-from ._backend import float_dtypes, namespace, to_host
+from ._backend import float_dtypes, half_to_single, namespace, to_host
 from ._base import BaseFeedbackAlignment
 from ._docs import fill_doc
 
@@ -143,6 +143,7 @@ class FeedbackAlignmentClassifier(ClassifierMixin, BaseFeedbackAlignment):
             dtype=float_dtypes(X),
             reset=reset,
         )
+        X = half_to_single(X)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
 

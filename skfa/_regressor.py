@@ -6,7 +6,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import column_or_1d, validate_data
 
-from ._backend import float_dtypes, namespace
+from ._backend import float_dtypes, half_to_single, namespace
 from ._base import BaseFeedbackAlignment
 from ._docs import fill_doc
 
@@ -135,6 +135,7 @@ class FeedbackAlignmentRegressor(RegressorMixin, BaseFeedbackAlignment):
             dtype=float_dtypes(X),
             reset=reset,
         )
+        X = half_to_single(X)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         if self.loss == "poisson" and bool(namespace(y).any(y < 0)):

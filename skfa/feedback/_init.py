@@ -127,13 +127,25 @@ def draw_feedback(shapes, init, rng):
     draw = FEEDBACK_INITS[init] if isinstance(init, str) else init
     matrices = []
     for shape in shapes:
-        B = np.asarray(draw(shape, rng), dtype=np.float64)
-        if B.shape != tuple(shape):
+        shape = tuple(shape)
+        try:
+            B = np.asarray(draw(shape, rng), dtype=np.float64)
+        except Exception as exc:
             raise ValueError(
-                f"feedback_init returned an array of shape {B.shape}; "
-                f"expected {tuple(shape)}."
+                f"feedback_init={init!r} failed to draw a feedback matrix of shape "
+                f"{shape}: {type(exc).__name__}: {exc}. A callable feedback_init "
+                "is called as init(shape, rng) and must return a real array of "
+                "that shape."
+            ) from exc
+        if B.shape != shape:
+            raise ValueError(
+                f"feedback_init={init!r} returned an array of shape {B.shape}; "
+                f"expected {shape}."
             )
         if not np.isfinite(B).all():
-            raise ValueError("feedback_init returned non-finite values.")
+            raise ValueError(
+                f"feedback_init={init!r} returned non-finite values (NaN or inf) "
+                f"for the feedback matrix of shape {shape}."
+            )
         matrices.append(B)
     return matrices

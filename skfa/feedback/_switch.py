@@ -2,7 +2,7 @@
 
 from numbers import Integral
 
-from sklearn.utils._param_validation import HasMethods, Interval
+from sklearn.utils._param_validation import Interval
 
 from ._base import FeedbackRule, checked_rule
 
@@ -48,8 +48,8 @@ class Switch(FeedbackRule, name="switch"):
     """
 
     _parameter_constraints = {
-        "first": [str, HasMethods(["hidden_deltas"])],
-        "then": [str, HasMethods(["hidden_deltas"])],
+        "first": [str, FeedbackRule],
+        "then": [str, FeedbackRule],
         "epochs": [Interval(Integral, 0, None, closed="left")],
     }
 
