@@ -463,8 +463,9 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
         if self.early_stopping:
-            # the split of train_test_split(X, y, ...), drawn on the host
-            train, val = train_test_split(
+            # the split of train_test_split(X, y, ...), drawn on the host; the
+            # training rows are indexed in X, not copied out of it
+            rows, val = train_test_split(
                 np.arange(X.shape[0]),
                 random_state=self._random_state,
                 test_size=self.validation_fraction,
@@ -475,20 +476,18 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
                     "The validation set is too small. Increase 'validation_fraction' "
                     "or the size of your dataset."
                 )
-            train, val = (xp.asarray(rows, device=device) for rows in (train, val))
-            X_train, X_val, y_train, y_val, sample_weight_train, sample_weight_val = (
-                take_rows(array, rows, xp)
-                for array in (X, y, sample_weight)
-                for rows in (train, val)
+            val = xp.asarray(val, device=device)
+            X_val, y_val, sample_weight_val = (
+                take_rows(array, val, xp) for array in (X, y, sample_weight)
             )
             y_val = self._decode_targets(self._to_input(y_val))
             sample_weight_val = self._to_input(sample_weight_val)
         else:
-            X_train, y_train, sample_weight_train = X, y, sample_weight
+            rows = None  # every row trains
             X_val = y_val = sample_weight_val = None
 
-        y_train = xp.asarray(y_train, dtype=X.dtype)
-        n_samples = X_train.shape[0]
+        y = xp.asarray(y, dtype=X.dtype)
+        n_samples = X.shape[0] if rows is None else rows.shape[0]
         sample_idx = np.arange(n_samples)
         if self.batch_size == "auto":
             batch_size = min(200, n_samples)
@@ -500,6 +499,8 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
                     stacklevel=2,
                 )
             batch_size = int(np.clip(self.batch_size, 1, n_samples))
+        # the rows of X of the training set, in the order of this epoch
+        order = None if rows is None else xp.asarray(rows, device=device)
 
         probe = None
         if self.track_alignment:
@@ -507,10 +508,9 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
                 self.alignment_curve_ = np.empty((0, len(self.coefs_) - 1))
                 self.weight_alignment_curve_ = None
             # a fixed probe batch: the first batch of the training set
-            first = slice(0, batch_size)
+            first = slice(0, batch_size) if order is None else order[:batch_size]
             probe = tuple(
-                take_rows(array, first, xp)
-                for array in (X_train, y_train, sample_weight_train)
+                take_rows(array, first, xp) for array in (X, y, sample_weight)
             )
         report = EpochReport(self.verbose, self.max_iter)
         checkpoint = self._checkpoint(params)
@@ -520,18 +520,18 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
                 started = time.perf_counter()
                 if self.shuffle:
                     sample_idx = shuffle(sample_idx, random_state=self._random_state)
-                    order = xp.asarray(sample_idx, device=device)
+                    shuffled = sample_idx if rows is None else rows[sample_idx]
+                    order = xp.asarray(shuffled, device=device)
                 accumulated_loss = 0.0
                 for batch_slice in gen_batches(n_samples, batch_size):
-                    batch_idx = order[batch_slice] if self.shuffle else batch_slice
-                    sw_batch = take_rows(sample_weight_train, batch_idx, xp)
+                    batch_idx = batch_slice if order is None else order[batch_slice]
                     feedback = self._feedback_for_step(
                         rule, matrices, feedback, progress, xp
                     )
                     batch_loss, *grads = self._loss_and_gradients(
-                        take_rows(X_train, batch_idx, xp),
-                        take_rows(y_train, batch_idx, xp),
-                        sw_batch,
+                        take_rows(X, batch_idx, xp),
+                        take_rows(y, batch_idx, xp),
+                        take_rows(sample_weight, batch_idx, xp),
                         rule,
                         feedback,
                         xp,
@@ -542,6 +542,7 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
                     self._optimizer.update_params(
                         params, [g for part in grads for g in part]
                     )
+                    del grads  # not alive while the next step allocates its own
                     self._n_steps += 1
 
                 # the one synchronisation with the host per epoch
