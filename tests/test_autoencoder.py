@@ -14,47 +14,76 @@ from skfa._losses import OUTPUT_ERRORS
 from skfa.feedback import FEEDBACK_RULES
 
 METHODS = sorted(FEEDBACK_RULES)
-# a 64-32-32-64 network, relu, logistic output (digits / 16 lies in [0, 1]),
-# Adam, the same 200-epoch budget for every method
-SETTINGS = dict(
-    hidden_layer_sizes=(32, 32),
-    activation="relu",
-    out_activation="logistic",
-    max_iter=200,
-    random_state=0,
-)
+# Every method at the same budget: logistic output (digits / 16 lies in
+# [0, 1]), Adam at its default rate, 200 epochs, random_state=0; per network,
+# the bound on a feedback method's error over bp's. 64-32-64 tanh (bp at 0.17
+# of the mean predictor's error): every method within 1.35x of bp (1.40-1.48x
+# for random_state 1-3); with one hidden layer fa, dfa, ifa, bdfa and s1-s3
+# coincide (they differ only below the top hidden layer) and fp is bp.
+# 64-32-32-64 relu: up to 2.2x (ifa). The gap grows as bp gets better: 400
+# epochs of 64-32-64 tanh give 1.40-1.74x over random_state 0-3, 64-32-64
+# relu 1.48-1.85x. Of the deeper nets tried (2-3 hidden layers 8-64 wide;
+# relu, tanh, identity; Adam at 3e-4 to 3e-3, SGD; 100-500 epochs; batches of
+# 32; alpha, feedback scales, log loss) none with bp under 0.3 of the mean's
+# error came within 2x; within 1.7x only with bp at 0.31-0.36 of it.
+SETTINGS = {
+    "64-32-64 tanh": (dict(hidden_layer_sizes=(32,), activation="tanh"), 1.5),
+    "64-32-32-64 relu": (dict(hidden_layer_sizes=(32, 32), activation="relu"), 2.5),
+}
 
 
-@pytest.fixture(scope="module")
-def errors(digits):
-    """Test reconstruction error (mean squared) of every method, and the mean's."""
+@pytest.fixture(scope="module", params=list(SETTINGS))
+def errors(request, digits):
+    """Test reconstruction error (mean squared) of every method, and the mean's.
+
+    Returns the errors and the network's bound on their ratio to bp's.
+    """
     X_train, X_test, _, _ = digits
+    net, bound = SETTINGS[request.param]
     found = {
-        method: -FeedbackAlignmentAutoencoder(feedback=method, **SETTINGS)
+        method: -FeedbackAlignmentAutoencoder(
+            **net,
+            feedback=method,
+            out_activation="logistic",
+            max_iter=200,
+            random_state=0,
+        )
         .fit(X_train)
         .score(X_test)
         for method in METHODS
     }
     found["mean"] = np.mean((X_test - X_train.mean(axis=0)) ** 2)
-    return found
+    return found, bound
 
 
 # DRTP projects the target, here the input itself: non-negative pixels that
-# carry no sign of the error, so it does not train an autoencoder (0.84 of the
-# mean's error); it is left out here and documented
+# carry no sign of the error, so it does not train an autoencoder (0.55 and
+# 0.84 of the mean's error on the two networks); it is left out here and
+# documented
 TRAINED = sorted(set(METHODS) - {"drtp"})
 
 
 @pytest.mark.parametrize("method", TRAINED)
 def test_every_method_reconstructs_far_better_than_the_mean(errors, method):
-    """Measured: 0.11 (bp) to 0.25 (fa, ifa) of the mean predictor's error."""
+    """Below 0.3 of the mean predictor's error, on both networks.
+
+    Measured: 64-32-64 tanh 0.17 (bp) to 0.23 (the DFA family);
+    64-32-32-64 relu 0.11 (bp) to 0.24 (ifa).
+    """
+    errors, _ = errors
     assert errors[method] < 0.3 * errors["mean"], errors
 
 
 @pytest.mark.parametrize("method", sorted(set(TRAINED) - {"bp"}))
 def test_every_feedback_method_is_near_bp_at_the_same_budget(errors, method):
-    """Measured: 1.04x (wm) to 2.33x (fa) bp's error; the DFA family 1.7-1.9x."""
-    assert errors[method] <= 2.5 * errors["bp"], errors
+    """Within the network's bound of bp's error: 1.5x, and 2.5x for two layers.
+
+    Measured, bp's error times: 64-32-64 tanh 1.00 (fp) to 1.35 (fa, dfa,
+    ifa, bdfa, s1-s3; kp 1.22, switch 1.24); 64-32-32-64 relu 1.05 (wm) to
+    2.2 (ifa; fa 1.97, s1-s3 and switch 1.67-1.80, dfa 1.59).
+    """
+    errors, bound = errors
+    assert errors[method] <= bound * errors["bp"], errors
 
 
 def test_logistic_squared_error_is_seed_001s():
