@@ -24,9 +24,10 @@ DFA trained best in our trials.
 
 DIR holds the four MNIST IDX files (gzipped or not). ``--quick`` trains for
 12 epochs, the ``load_digits`` default for 30. The paper's full setting,
-100 x 200 on all 60,000 MNIST images, takes about 2.5 s per batch of 128 on
-2 shared cores, some 20 minutes per epoch per rule: far beyond an example's
-budget, hence the reduced options. The figure goes to ``--out`` (default
+100 x 200 on all 60,000 MNIST images, took 0.2 to 2.5 s per batch of 128 on
+2 shared cores (with their load), 1.5 to 20 minutes per epoch per rule, so
+hours for the four rules: far beyond an example's budget, hence the reduced
+options. The figure goes to ``--out`` (default
 ``examples/figures/``) as ``deep_network.png``.
 """
 

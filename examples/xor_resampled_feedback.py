@@ -118,9 +118,8 @@ def main(argv=None):
             xx, yy, proba.reshape(xx.shape), levels=np.linspace(0, 1, 11), cmap="RdBu_r"
         )
         ax.contour(xx, yy, proba.reshape(xx.shape), levels=[0.5], colors="k")
-        ax.scatter(
-            X[:, 0], X[:, 1], c=y, cmap="RdBu_r", edgecolors="w", linewidths=1.5, s=150
-        )
+        for (x1, x2), label in zip(X, y):
+            ax.text(x1, x2, label, ha="center", va="center", weight="bold", size=14)
         ax.set_title(name)
         ax.set_xlabel("$x_1$")
         ax.set_ylabel("$x_2$")
