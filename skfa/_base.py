@@ -341,6 +341,7 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         for stale in (
             "alignment_curve_",
             "weight_alignment_curve_",
+            "loss_",
             "loss_curve_",
             "validation_scores_",
             "best_validation_score_",
@@ -617,6 +618,8 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         saved, self._optimizer, self._n_steps = checkpoint
         for array, copied in saved:
             array[...] = copied
+        if not hasattr(self, "loss_"):  # no epoch of this model ever finished
+            self.loss_ = math.nan
         remedy = f"lower learning_rate_init (now {self.learning_rate_init})"
         if self.feedback_weights_:
             remedy += (

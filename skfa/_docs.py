@@ -197,7 +197,8 @@ _SECTIONS["parameters"] = """\
 
 _SECTIONS["attributes"] = """\
     loss_ : float
-        The loss at the end of the last epoch.
+        The loss at the end of the last epoch (NaN when the first epoch of a
+        fresh fit diverged: the model then keeps its initial weights).
 
     best_loss_ : float or None
         The lowest training loss reached (None with ``early_stopping``).

@@ -248,3 +248,9 @@ def test_diverging_warm_start_and_partial_fit_keep_the_fitted_model(regression):
     for W, V in zip(reg.coefs_ + reg.intercepts_, before):
         assert_array_equal(W, V)
     assert reg.n_iter_ == 0
+
+    # a fresh fit that diverges in its first epoch keeps the initial weights
+    with pytest.warns(RuntimeWarning, match="during epoch 1 of this fit"):
+        reg.set_params(warm_start=False).fit(X * 1e200, y)
+    assert math.isnan(reg.loss_) and reg.loss_curve_ == [] and reg.n_iter_ == 0
+    assert np.isfinite(reg.predict(X)).all()
