@@ -415,11 +415,18 @@ class Report:
             if finished
             else f"running: {len(self.rows)} of {n} models done after {wall:.0f} s"
         )
+        # errors: lower is better; accuracies and shares: higher
+        ranked = sorted(
+            self.rows,
+            key=lambda row: float(row["ours"]),
+            reverse="error" not in exp.metric,
+        )
         lines = [
             f"# {exp.title}",
             "",
             *self.header,
             f"- status: {status}",
+            "- ours, best first: " + ", ".join(row["model"] for row in ranked),
             "",
             f"| model | paper ({exp.metric}) | ours | target met | seconds | details |",
             "| --- | ---: | ---: | :---: | ---: | --- |",
