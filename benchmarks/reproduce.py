@@ -1,0 +1,551 @@
+"""Reproduce the papers' results (MNIST and XOR) with skfa, beside their figures.
+
+Each experiment trains the papers' networks with the papers' settings where
+they give them, and with the choices below where they leave a setting open
+(the same choices for the full and the reduced runs). Every model's row goes
+to a CSV as soon as it finishes, so an interrupted run keeps what it did, and
+the markdown table is rewritten after every row.
+
+Experiments (``--experiment NAME``):
+
+``seed001-table2``
+    Seed 001, Table 2: 784-800-800-10 tanh trained by the general rule's
+    strategies s1, s2, s3 on the output error; paper 1.96 / 1.95 / 2.03 %
+    test error. Target: each within +0.3 points.
+``seed001-table3``
+    Seed 001, Table 3: the same with layer-wise auxiliary errors
+    (``GeneralRule(strategy, aux=True)``); paper 1.66 / 1.86 / 1.87 %.
+    Target: within +0.3.
+``seed001-table4``
+    Seed 001, Table 4: DFA with the structured feedback matrices B1..B7;
+    paper 2.19 2.32 2.40 2.04 2.22 2.27 2.38 %. Target: within +0.4 each.
+``seed000-dfa``
+    Nøkland (2016), DFA on 784-800-800-10 tanh with his feedback
+    initialisation U(-1/sqrt(fan), 1/sqrt(fan)), no dropout (skfa has none);
+    his 1.45 % test error. Target: within +0.3. A second row uses seed
+    001's U(-0.5, 0.5) feedback: under SGD the feedback's scale acts as the
+    hidden layers' learning rate, and Nøkland's is 8x smaller at width 800.
+``seed003-deep``
+    Seed 003, Table 1: 100 hidden layers of 200 units trained by DFA, blocked
+    DFA with blocks of 50 and 25, and BP; paper 89.2 / 90.8 / 93.2 % test
+    accuracy, BP does not converge. Target: each within 2 points below the
+    paper or better; BP below DFA.
+``seed003-fp``
+    Seed 003, Section 6.2.2: 15 hidden layers of 720 units trained by
+    feedback propagation with ``bp_depth`` 0 to 5; 94.6 % test accuracy after
+    10,000 steps for every depth. Target: within 2 points below or better.
+``seed002-xor``
+    Seed 002: XOR learnt by a 2-10-10-1 ReLU network with feedback alignment,
+    with fixed and with resampled feedback (``resample_feedback=True``);
+    the paper reaches 100 % accuracy. Reported: the share of 10 seeds that
+    classify all four XOR points correctly.
+
+Settings, and the choices where the papers are silent:
+
+- Seed 001 (and seed 000, which follows it here): SGD at learning rate 0.001,
+  100 epochs, Xavier weights, feedback U(-0.5, 0.5) (``"uniform"``; B1..B7 in
+  Table 4). The paper gives no batch size and no momentum; its training error
+  "always below 0.01 %" after 100 epochs points at per-example steps. We use
+  batches of 128 with SGD at 0.01 and Nesterov momentum 0.9: per epoch this
+  moves the weights as far as per-example SGD at 0.01 / (128 * (1 - 0.9)) =
+  0.00078 would, at a fraction of the cost. No weight decay (``alpha=0``).
+  The biases are drawn as skfa (and MLPClassifier) draws them, Glorot
+  uniform, not N(0, 1) as in the paper: skfa has no bias initialiser.
+  Nøkland used U(-1/sqrt(fan), 1/sqrt(fan)) feedback (``"nokland"``).
+- Seed 003: the paper gives neither activation, optimizer, learning rate nor
+  batch size (its code derives from a TensorFlow notebook). We use tanh, as
+  Nøkland did, batches of 100, Adam at 0.001 (``DEEP_SETTINGS``; 0.0001 learnt
+  less in a 200-step trial of the 100-layer net: 12 % against 20 %), and count
+  steps as the paper does; the test accuracy is also recorded every
+  ``eval_every`` steps.
+- Seed 002: 2-10-10-1 ReLU, linear output, squared error, SGD at 0.01
+  without momentum, one example per step, 5000 steps; skfa's layers have
+  biases (the blog's have none) and its feedback is U(-0.5, 0.5), the blog's
+  standard normal.
+
+Every model of an experiment starts from the same weights (``random_state=0``)
+and sees the same batches. ``--quick`` trains on a subset for a few epochs or
+steps (CI); ``--epochs``, ``--steps`` and ``--n-train`` shorten a run.
+A run with fewer epochs, steps or training images than the paper's is marked
+"reduced" in its table. On a busy machine, one BLAS thread
+(``OPENBLAS_NUM_THREADS=1``) runs these small GEMMs many times faster than
+several (12x for the 100-layer network on the 2-core machine under load).
+
+Usage, from the repository root (``PYTHONPATH=.`` when skfa is not
+installed)::
+
+    python benchmarks/reproduce.py --experiment seed001-table2 --data DIR
+    python benchmarks/reproduce.py --experiment seed001-table2 --epochs 20
+    python benchmarks/reproduce.py --experiment seed002-xor
+    python benchmarks/reproduce.py --experiment all --quick --out-dir /tmp/r
+"""
+
+import argparse
+import csv
+import os
+import shlex
+import sys
+import time
+import warnings
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+
+from skfa import FeedbackAlignmentClassifier, FeedbackAlignmentRegressor
+from skfa.datasets import load_mnist
+from skfa.feedback import DFA, BlockedDFA, FeedbackPropagation, GeneralRule
+
+ROOT = Path(__file__).resolve().parent
+DEFAULT_DATA = ROOT.parents[1] / "shared" / "data" / "mnist"
+
+#: Seed 001's 2x800 tanh network and training (see the module docstring).
+WIDE_SETTINGS = dict(
+    hidden_layer_sizes=(800, 800),
+    activation="tanh",
+    solver="sgd",
+    learning_rate_init=0.01,
+    momentum=0.9,
+    nesterovs_momentum=True,
+    batch_size=128,
+    alpha=0.0,
+    feedback_init="uniform",
+    random_state=0,
+)
+#: Seed 003's deep networks: the paper leaves these open; our choice.
+DEEP_SETTINGS = dict(
+    activation="tanh",
+    solver="adam",
+    learning_rate_init=1e-3,
+    batch_size=100,
+    alpha=0.0,
+    feedback_init="uniform",
+    random_state=0,
+)
+#: Seed 002's XOR network and training.
+XOR_SETTINGS = dict(
+    hidden_layer_sizes=(10, 10),
+    activation="relu",
+    solver="sgd",
+    learning_rate_init=0.01,
+    momentum=0.0,
+    batch_size=1,
+    alpha=0.0,
+)
+
+
+@dataclass
+class Experiment:
+    """One paper result: its models, figures, budget and target."""
+
+    title: str
+    kind: str  # "epochs", "steps" or "xor"
+    metric: str
+    models: dict  # label -> (estimator parameters, paper figure or None)
+    settings: dict
+    budget: int  # the paper's epochs (kind "epochs"), steps or XOR steps
+    quick_budget: int
+    quick_n_train: int
+    target: str
+    within: object  # within(ours, paper) -> bool
+    notes: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+def _error_within(margin):
+    return lambda ours, paper: ours <= paper + margin
+
+
+def _accuracy_within(margin):
+    return lambda ours, paper: ours >= paper - margin
+
+
+EXPERIMENTS = {
+    "seed001-table2": Experiment(
+        title="Seed 001, Table 2: general rule on the output error, 2x800 tanh",
+        kind="epochs",
+        metric="test error %",
+        models={
+            s: (dict(feedback=GeneralRule(s)), paper)
+            for s, paper in [("s1", 1.96), ("s2", 1.95), ("s3", 2.03)]
+        },
+        settings=WIDE_SETTINGS,
+        budget=100,
+        quick_budget=3,
+        quick_n_train=2000,
+        target="test error within +0.3 points of the paper's",
+        within=_error_within(0.3),
+    ),
+    "seed001-table3": Experiment(
+        title="Seed 001, Table 3: general rule on auxiliary errors, 2x800 tanh",
+        kind="epochs",
+        metric="test error %",
+        models={
+            f"{s} aux": (dict(feedback=GeneralRule(s, aux=True)), paper)
+            for s, paper in [("s1", 1.66), ("s2", 1.86), ("s3", 1.87)]
+        },
+        settings=WIDE_SETTINGS,
+        budget=100,
+        quick_budget=3,
+        quick_n_train=2000,
+        target="test error within +0.3 points of the paper's",
+        within=_error_within(0.3),
+    ),
+    "seed001-table4": Experiment(
+        title="Seed 001, Table 4: DFA with structured feedback B1..B7, 2x800 tanh",
+        kind="epochs",
+        metric="test error %",
+        models={
+            f"B{i} {init}": (dict(feedback="dfa", feedback_init=init), paper)
+            for i, (init, paper) in enumerate(
+                [
+                    ("ones_noise", 2.19),
+                    ("identity", 2.32),
+                    ("identity_noise", 2.40),
+                    ("sparse_ones", 2.04),
+                    ("ones_uniform", 2.22),
+                    ("sparse_ones_noise", 2.27),
+                    ("noise", 2.38),
+                ],
+                start=1,
+            )
+        },
+        settings=WIDE_SETTINGS,
+        budget=100,
+        quick_budget=3,
+        quick_n_train=1000,
+        target="test error within +0.4 points of the paper's; B4 among the best",
+        within=_error_within(0.4),
+    ),
+    "seed000-dfa": Experiment(
+        title="Nøkland (2016): DFA, 2x800 tanh, Nøkland's feedback init",
+        kind="epochs",
+        metric="test error %",
+        models={
+            "dfa": (dict(feedback="dfa", feedback_init="nokland"), 1.45),
+            # with SGD the feedback's scale is a learning rate of the hidden
+            # layers: Nøkland's (bound 0.035 at width 800) against seed 001's
+            "dfa, feedback U(-0.5, 0.5)": (dict(feedback="dfa"), 1.45),
+        },
+        settings=WIDE_SETTINGS,
+        budget=100,
+        quick_budget=3,
+        quick_n_train=2000,
+        target="test error within +0.3 points of 1.45 (no dropout)",
+        within=_error_within(0.3),
+    ),
+    "seed003-deep": Experiment(
+        title="Seed 003, Table 1: 100 hidden layers x 200 units",
+        kind="steps",
+        metric="test accuracy %",
+        models={
+            "dfa (block 100)": (dict(feedback=DFA()), 89.2),
+            "bdfa block 50": (dict(feedback=BlockedDFA(block_size=50)), 90.8),
+            "bdfa block 25": (dict(feedback=BlockedDFA(block_size=25)), 93.2),
+            "bp": (dict(feedback="bp"), None),
+        },
+        settings={**DEEP_SETTINGS, "hidden_layer_sizes": (200,) * 100},
+        budget=10_000,
+        quick_budget=2,
+        quick_n_train=200,
+        target="accuracy at most 2 points below the paper's; bp below dfa",
+        within=_accuracy_within(2.0),
+        notes="paper: BP does not converge (no figure)",
+        extra=dict(eval_every=500),
+    ),
+    "seed003-fp": Experiment(
+        title="Seed 003, Section 6.2.2: feedback propagation, 15 x 720",
+        kind="steps",
+        metric="test accuracy %",
+        models={
+            f"fp bp_depth={k}": (dict(feedback=FeedbackPropagation(bp_depth=k)), 94.6)
+            for k in range(6)
+        },
+        settings={**DEEP_SETTINGS, "hidden_layer_sizes": (720,) * 15},
+        budget=10_000,
+        quick_budget=2,
+        quick_n_train=200,
+        target="accuracy at most 2 points below 94.6 for every depth",
+        within=_accuracy_within(2.0),
+        notes="bp_depth=0 is DFA",
+        extra=dict(eval_every=500),
+    ),
+    "seed002-xor": Experiment(
+        title="Seed 002: XOR with fixed and resampled random feedback",
+        kind="xor",
+        metric="% of seeds with all 4 XOR points right",
+        models={
+            "bp": (dict(feedback="bp"), 100.0),
+            "fa": (dict(feedback="fa"), 100.0),
+            "fa, resampled feedback": (
+                dict(feedback="fa", resample_feedback=True),
+                100.0,
+            ),
+            "dfa, resampled feedback": (
+                dict(feedback="dfa", resample_feedback=True),
+                None,
+            ),
+        },
+        settings=XOR_SETTINGS,
+        budget=5000,
+        quick_budget=2000,
+        quick_n_train=3,  # seeds
+        target="every seed learns XOR (100 %)",
+        within=lambda ours, paper: ours >= paper,
+        notes="paper: resampled feedback 'still learns' (no figure)",
+        extra=dict(seeds=10),
+    ),
+}
+
+
+# --- training -----------------------------------------------------------
+
+
+def _fit_epochs(params, settings, epochs, data):
+    """Fit for ``epochs``; return (test error %, train error %, extra text)."""
+    X, y, X_test, y_test = data
+    model = FeedbackAlignmentClassifier(
+        **{**settings, **params},
+        max_iter=epochs,
+        n_iter_no_change=epochs,
+        tol=0.0,
+    )
+    model.fit(X, y)
+    test = 100 * (1 - model.score(X_test, y_test))
+    train = 100 * (1 - model.score(X, y))
+    return test, f"train error {train:.2f} %"
+
+
+def _fit_steps(params, settings, steps, data, eval_every):
+    """Train ``steps`` batches (epochs over shuffled X, cut at ``steps``).
+
+    Returns the final test accuracy % and the accuracy every ``eval_every``
+    steps, as text.
+    """
+    X, y, X_test, y_test = data
+    model = FeedbackAlignmentClassifier(**{**settings, **params}, max_iter=1)
+    batch = settings["batch_size"]
+    rng = np.random.default_rng(0)
+    classes = np.unique(y)
+    curve, done, stream = [], 0, np.empty(0, dtype=np.intp)
+    while done < steps:
+        chunk = min(eval_every, steps - done)
+        while stream.shape[0] < chunk * batch:
+            stream = np.concatenate([stream, rng.permutation(X.shape[0])])
+        rows, stream = stream[: chunk * batch], stream[chunk * batch :]
+        model.partial_fit(X[rows], y[rows], classes=classes)
+        done += chunk
+        accuracy = 100 * model.score(X_test, y_test)
+        curve.append(f"{done}: {accuracy:.1f}")
+    return accuracy, "accuracy by step " + ", ".join(curve)
+
+
+def _xor_data():
+    X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    return X, np.array([0.0, 1.0, 1.0, 0.0])
+
+
+def _fit_xor(params, settings, steps, seeds):
+    """Share (%) of ``seeds`` fits that get all four XOR points right."""
+    X, y = _xor_data()
+    epochs = steps // X.shape[0]
+    solved, mse = 0, []
+    for seed in range(seeds):
+        model = FeedbackAlignmentRegressor(
+            **{**settings, **params},
+            max_iter=epochs,
+            n_iter_no_change=epochs,
+            tol=0.0,
+            random_state=seed,
+        )
+        model.fit(X, y)
+        pred = model.predict(X)
+        solved += bool(np.all((pred > 0.5) == (y > 0.5)))
+        mse.append(float(np.mean((pred - y) ** 2)))
+    return 100 * solved / seeds, f"mean final MSE {np.mean(mse):.4f}"
+
+
+# --- output -------------------------------------------------------------
+
+CSV_FIELDS = [
+    "experiment",
+    "model",
+    "metric",
+    "paper",
+    "ours",
+    "target_met",
+    "budget",
+    "n_train",
+    "seconds",
+    "mode",
+    "date",
+    "details",
+    "command",
+]
+
+
+class Report:
+    """The CSV (a row per finished model) and the markdown table of one run."""
+
+    def __init__(self, name, experiment, out_dir, header):
+        stem = "reproduce_" + name.replace("-", "_")
+        self.csv_path = Path(out_dir) / f"{stem}.csv"
+        self.md_path = Path(out_dir) / f"{stem}.md"
+        self.experiment = experiment
+        self.header = header
+        self.rows = []
+        self.started = time.perf_counter()
+        self.csv_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.csv_path, "w", newline="") as f:
+            csv.DictWriter(f, CSV_FIELDS).writeheader()
+        self._write_md(finished=False)
+
+    def add(self, row):
+        self.rows.append(row)
+        with open(self.csv_path, "a", newline="") as f:
+            csv.DictWriter(f, CSV_FIELDS).writerow(row)
+        self._write_md(finished=False)
+
+    def finish(self):
+        self._write_md(finished=True)
+
+    def _write_md(self, finished):
+        exp = self.experiment
+        wall = time.perf_counter() - self.started
+        n = len(exp.models)
+        status = (
+            f"finished, wall time {wall:.0f} s"
+            if finished
+            else f"running: {len(self.rows)} of {n} models done after {wall:.0f} s"
+        )
+        # errors: lower is better; accuracies and shares: higher
+        ranked = sorted(
+            self.rows,
+            key=lambda row: float(row["ours"]),
+            reverse="error" not in exp.metric,
+        )
+        lines = [
+            f"# {exp.title}",
+            "",
+            *self.header,
+            f"- status: {status}",
+            "- ours, best first: " + ", ".join(row["model"] for row in ranked),
+            "",
+            f"| model | paper ({exp.metric}) | ours | target met | seconds | details |",
+            "| --- | ---: | ---: | :---: | ---: | --- |",
+        ]
+        for row in self.rows:
+            paper = "—" if row["paper"] == "" else row["paper"]
+            lines.append(
+                f"| {row['model']} | {paper} | {row['ours']} | {row['target_met']} "
+                f"| {row['seconds']} | {row['details']} |"
+            )
+        self.md_path.write_text("\n".join(lines) + "\n")
+
+
+def _budget(exp, args):
+    """(budget, n_train or seeds, reduced?) of this run."""
+    if exp.kind == "xor":
+        seeds = exp.quick_n_train if args.quick else exp.extra["seeds"]
+        steps = exp.quick_budget if args.quick else exp.budget
+        return steps, seeds, args.quick
+    n_full = 60_000
+    if args.quick:
+        return exp.quick_budget, exp.quick_n_train, True
+    asked = args.epochs if exp.kind == "epochs" else args.steps
+    budget = exp.budget if asked is None else asked
+    n_train = n_full if args.n_train is None else args.n_train
+    return budget, n_train, budget < exp.budget or n_train < n_full
+
+
+def run(name, args, command):
+    """Run one experiment; return its rows."""
+    exp = EXPERIMENTS[name]
+    budget, n_train, reduced = _budget(exp, args)
+    unit = {"epochs": "epochs", "steps": "steps", "xor": "steps"}[exp.kind]
+    if exp.kind == "xor":
+        scope = f"{n_train} seeds, {budget} steps of one example"
+        data = None
+    else:
+        X, y, X_test, y_test = load_mnist(args.data)
+        X, y = X[:n_train], y[:n_train]
+        if args.quick:
+            X_test, y_test = X_test[:1000], y_test[:1000]
+        data = X, y, X_test, y_test
+        scope = (
+            f"MNIST, {X.shape[0]} training and {X_test.shape[0]} test images, "
+            f"{budget} {unit} (paper: 60000 images, {exp.budget} {unit})"
+        )
+    mode = "reduced" + (" (--quick)" if args.quick else "") if reduced else "full"
+    settings = ", ".join(
+        f"{k}={v!r}" for k, v in exp.settings.items() if k != "hidden_layer_sizes"
+    )
+    widths = exp.settings["hidden_layer_sizes"]
+    network = f"{len(widths)} x {widths[0]}" if len(set(widths)) == 1 else widths
+    header = [
+        f"- command: `{command}`",
+        f"- date: {date.today().isoformat()}",
+        f"- mode: **{mode}**; {scope}",
+        f"- network: hidden layers {network}; {settings}",
+        f"- target: {exp.target}" + (f"; {exp.notes}" if exp.notes else ""),
+        f"- OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}",
+    ]
+    report = Report(name, exp, args.out_dir, header)
+    print(f"{name}: {mode}; {scope}", flush=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for label, (params, paper) in exp.models.items():
+            start = time.perf_counter()
+            if exp.kind == "epochs":
+                ours, details = _fit_epochs(params, exp.settings, budget, data)
+            elif exp.kind == "steps":
+                every = min(exp.extra["eval_every"], budget)
+                ours, details = _fit_steps(params, exp.settings, budget, data, every)
+            else:
+                ours, details = _fit_xor(params, exp.settings, budget, n_train)
+            seconds = time.perf_counter() - start
+            met = "" if paper is None else ("yes" if exp.within(ours, paper) else "no")
+            row = dict(
+                experiment=name,
+                model=label,
+                metric=exp.metric,
+                paper="" if paper is None else paper,
+                ours=f"{ours:.2f}",
+                target_met=met,
+                budget=f"{budget} {unit}",
+                n_train=n_train if exp.kind != "xor" else "",
+                seconds=f"{seconds:.1f}",
+                mode=mode,
+                date=date.today().isoformat(),
+                details=details,
+                command=command,
+            )
+            report.add(row)
+            print(f"  {label}: ours {ours:.2f}, paper {paper}, {seconds:.1f} s")
+    report.finish()
+    return report.rows
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--experiment", required=True, choices=[*EXPERIMENTS, "all"], nargs="+"
+    )
+    parser.add_argument("--data", default=DEFAULT_DATA, help="MNIST IDX directory")
+    parser.add_argument("--quick", action="store_true", help="CI: a subset, seconds")
+    parser.add_argument("--epochs", type=int, help="fewer epochs than the paper's")
+    parser.add_argument("--steps", type=int, help="fewer steps than the paper's")
+    parser.add_argument("--n-train", type=int, help="fewer training images")
+    parser.add_argument("--out-dir", default=ROOT / "results")
+    args = parser.parse_args(argv)
+    names = list(EXPERIMENTS) if "all" in args.experiment else args.experiment
+    command = shlex.join(
+        ["python", "benchmarks/reproduce.py", *(sys.argv[1:] if argv is None else argv)]
+    )
+    return {name: run(name, args, command) for name in names}
+
+
+if __name__ == "__main__":
+    main()
