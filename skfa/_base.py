@@ -546,12 +546,14 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
                     del grads  # not alive while the next step allocates its own
                     self._n_steps += 1
 
-                # the one synchronisation with the host per epoch
-                loss = float(accumulated_loss + sum(xp.sum(p) for p in params))
-                if not math.isfinite(loss):
+                # the one synchronisation with the host per epoch: 0 times the
+                # parameters' sum adds nothing, or NaN if any is not finite
+                weight_sum = sum(xp.sum(p) for p in params)
+                epoch_loss = float(accumulated_loss + 0.0 * weight_sum)
+                if not math.isfinite(epoch_loss):
                     self._diverged(checkpoint)
                     break
-                self.loss_ = float(accumulated_loss) / n_samples
+                self.loss_ = epoch_loss / n_samples
                 self._n_epochs += 1
                 self.n_iter_ += 1
                 self.t_ += n_samples
