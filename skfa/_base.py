@@ -410,8 +410,9 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         loss = LOSS_FUNCTIONS[self._output_spec()[1]](
             y, forward.h[-1], sample_weight, xp
         )
-        flat = [xp.reshape(W, (-1,)) for W in self.coefs_]
-        loss = loss + (0.5 * self.alpha) * sum(w @ w for w in flat) / n
+        if self.alpha:
+            flat = [xp.reshape(W, (-1,)) for W in self.coefs_]
+            loss = loss + (0.5 * self.alpha) * sum(w @ w for w in flat) / n
 
         weights = dict(enumerate(self.coefs_, start=1))
         deltas = [*rule.hidden_deltas(forward, error, y, weights, feedback), error]
@@ -419,10 +420,11 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         coef_grads = [h.T @ delta for h, delta in zip(forward.h, deltas)]
         intercept_grads = [xp.sum(delta, axis=0) for delta in deltas]
         feedback_grads = rule.feedback_gradients(forward, deltas, coef_grads, feedback)
-        decay = self.alpha / n
-        learned = rule.learned_feedback(feedback)
-        for grad, param in zip(coef_grads + feedback_grads, self.coefs_ + learned):
-            grad += decay * param
+        if self.alpha:
+            decay = self.alpha / n
+            learned = rule.learned_feedback(feedback)
+            for grad, param in zip(coef_grads + feedback_grads, self.coefs_ + learned):
+                grad += decay * param
         return loss, coef_grads, intercept_grads, feedback_grads
 
     def _fit_stochastic(self, X, y, sample_weight, rule, matrices, incremental):

@@ -23,8 +23,10 @@ METHODS = sorted(FEEDBACK_RULES)
         dict(solver="sgd", nesterovs_momentum=False, learning_rate="invscaling"),
         dict(solver="sgd", learning_rate="adaptive", n_iter_no_change=2, tol=0.1),
         dict(solver="adam"),
+        dict(solver="adam", alpha=0.0),
         dict(solver="adam", early_stopping=True),
         dict(solver="lbfgs"),
+        dict(solver="lbfgs", alpha=0.0),
     ],
 )
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
