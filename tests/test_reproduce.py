@@ -5,8 +5,13 @@ import importlib.util
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
+from numpy.testing import assert_allclose
 from threadpoolctl import threadpool_limits
+
+from skfa._forward import ForwardPass
+from skfa.feedback import BlockedDFA
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_MNIST = ROOT.parent / "shared" / "data" / "mnist"
@@ -60,3 +65,27 @@ def test_quick_mode_writes_sane_tables(name, tmp_path):
         assert all(error < 50 for error in by_model.values())
     elif name == "seed002-xor":
         assert by_model["bp"] == 100.0
+
+
+def test_source_before_derivative_variant_by_hand():
+    # 4 hidden layers, blocks of 2: layers 3-4 take e, layers 1-2 take layer 3's
+    # projection e @ B_3 (before f'), where bdfa takes layer 3's delta (after f')
+    rng = np.random.default_rng(0)
+    units = [6, 5, 5, 5, 5, 3]
+    h = [rng.standard_normal((7, units[0]))]
+    h += [np.tanh(rng.standard_normal((7, n))) for n in units[1:]]
+    forward = ForwardPass(h, "tanh", np)
+    error = rng.standard_normal((7, 3))
+    rule = reproduce.SourceBeforeDerivativeBDFA(block_size=2)
+    B = {i: rng.standard_normal(s) for i, s in rule.feedback_shapes(units).items()}
+    deltas = rule.hidden_deltas(forward, error, None, {}, rule.prepare_feedback(B, np))
+    fprime = {i: 1 - h[i] ** 2 for i in range(1, 5)}
+    for i in (3, 4):
+        assert_allclose(deltas[i - 1], (error @ B[i]) * fprime[i], rtol=1e-13)
+    for i in (1, 2):
+        expected = (error @ B[3] @ B[i]) * fprime[i]
+        assert_allclose(deltas[i - 1], expected, rtol=1e-13)
+    blocked = BlockedDFA(block_size=2).hidden_deltas(
+        forward, error, None, {}, rule.prepare_feedback(B, np)
+    )
+    assert_allclose(blocked[0], ((error @ B[3]) * fprime[3]) @ B[1] * fprime[1])
