@@ -27,6 +27,7 @@ import statistics
 import warnings
 
 import numpy as np
+from bench_mnist import SETTINGS as MNIST_SETTINGS
 from bench_mnist import interleaved_epochs
 from sklearn.datasets import load_digits
 from sklearn.neural_network import MLPClassifier
@@ -35,20 +36,14 @@ from skfa import FeedbackAlignmentClassifier
 from skfa.datasets import load_mnist
 from skfa.feedback import BlockedDFA
 
-SETTINGS = dict(
-    activation="tanh",
-    solver="sgd",
-    batch_size=128,
-    learning_rate_init=0.001,
-    momentum=0.9,
-    random_state=0,
-)
+#: bench_mnist's settings at a tenth of its learning rate; the depth varies
+SETTINGS = {**MNIST_SETTINGS, "learning_rate_init": 0.001}
 RULES = ("bp", "dfa", "bdfa")
 
 
 def models_at(depth, width, block_size):
     """The models timed at one depth, by name."""
-    sizes = dict(hidden_layer_sizes=(width,) * depth, **SETTINGS)
+    sizes = {**SETTINGS, "hidden_layer_sizes": (width,) * depth}
     models = {"MLPClassifier": MLPClassifier(**sizes)}
     for rule in RULES:
         feedback = BlockedDFA(block_size=block_size) if rule == "bdfa" else rule
