@@ -60,9 +60,16 @@ def test_quick_mode_writes_sane_tables(name, tmp_path):
     assert table.count("\n| ") == 2 + len(experiment.models)
 
     by_model = {row["model"]: float(row["ours"]) for row in written}
+    best_first = table.split("- ours, best first: ", 1)[1].split("\n", 1)[0]
+    lower_is_better = any(word in experiment.metric for word in ("error", "MSE"))
+    ranked = sorted(by_model, key=by_model.get, reverse=not lower_is_better)
+    assert best_first == ", ".join(ranked)
     if experiment.kind == "epochs":
         # 3 epochs on 1,000-2,000 images: far better than chance (90 % error)
         assert all(error < 50 for error in by_model.values())
+    elif experiment.kind == "autoencoder":
+        # 2 epochs on 2,000 images: some way below predicting 0.5 everywhere
+        assert all(0 < mse < 0.1 for mse in by_model.values())
     elif name == "seed002-xor":
         assert by_model["bp"] == 100.0
 
