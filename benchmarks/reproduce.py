@@ -621,7 +621,7 @@ def run(name, args, command):
                 command=command,
             )
             report.add(row)
-            print(f"  {label}: ours {ours:.2f}, paper {paper}, {seconds:.1f} s")
+            print(f"  {label}: ours {row['ours']}, paper {paper}, {seconds:.1f} s")
     report.finish()
     return report.rows
 
