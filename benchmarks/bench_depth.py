@@ -122,13 +122,13 @@ def main(argv=None):
         + " | largest / smallest |"
     )
     print("| --- |" + " ---: |" * (len(args.depths) + 1))
-    fits = {}
+    costs = {}
     for name in names:
         seconds = [median[depth, name] for depth in args.depths]
-        cost, spread = fits[name] = per_layer(args.depths, seconds)
+        cost, spread = costs[name] = per_layer(args.depths, seconds)
         cells = " | ".join(f"{1000 * c:.1f}" for c in cost)
         print(f"| {name} | {cells} | {spread:.2f} |")
-    return median, fits
+    return median, costs
 
 
 if __name__ == "__main__":

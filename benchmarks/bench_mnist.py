@@ -122,11 +122,13 @@ def main():
     times["dfa bare GEMMs"] = gemm_times
 
     median = {name: statistics.median(t) for name, t in times.items()}
-    # each ratio is taken within a round, between calls seconds apart
-    ratio = {
-        name: statistics.median(a / b for a, b in zip(t, times["MLPClassifier"]))
-        for name, t in times.items()
-    }
+
+    def within_rounds(name, reference):
+        # the median over rounds of a ratio taken within a round, between
+        # calls seconds apart
+        return statistics.median(a / b for a, b in zip(times[name], times[reference]))
+
+    ratio = {name: within_rounds(name, "MLPClassifier") for name in times}
     print()
     print(f"MNIST {X.shape[0]} x 784-800-800-10 tanh, batch 128, float32, SGD momentum")
     print(
@@ -140,9 +142,7 @@ def main():
         print(f"| {name} | {seconds:.2f} | {ratio[name]:.3f} |")
     if "dfa" in median:
         print()
-        bare = statistics.median(
-            a / b for a, b in zip(times["dfa"], times["dfa bare GEMMs"])
-        )
+        bare = within_rounds("dfa", "dfa bare GEMMs")
         print(f"dfa / its bare GEMMs: {bare:.3f} (target <= 1.15)")
     for name, target in (("bp", 0.80), ("dfa", 0.55)):
         if name in ratio:

@@ -387,14 +387,17 @@ EXPERIMENTS = {
 # --- training -----------------------------------------------------------
 
 
+def _for_epochs(epochs):
+    """Estimator parameters that train exactly ``epochs`` epochs, no early stop."""
+    return dict(max_iter=epochs, n_iter_no_change=epochs, tol=0.0)
+
+
 def _fit_epochs(params, settings, epochs, data):
     """Fit for ``epochs``; return (test error %, train error %, extra text)."""
     X, y, X_test, y_test = data
     model = FeedbackAlignmentClassifier(
         **{**settings, **params},
-        max_iter=epochs,
-        n_iter_no_change=epochs,
-        tol=0.0,
+        **_for_epochs(epochs),
     )
     model.fit(X, y)
     test = 100 * (1 - model.score(X_test, y_test))
@@ -407,9 +410,7 @@ def _fit_autoencoder(params, settings, epochs, data):
     X, _, X_test, _ = data
     model = FeedbackAlignmentAutoencoder(
         **{**settings, **params},
-        max_iter=epochs,
-        n_iter_no_change=epochs,
-        tol=0.0,
+        **_for_epochs(epochs),
     )
     model.fit(X)
     return -model.score(X_test), f"train MSE {-model.score(X):.5f}"
@@ -452,9 +453,7 @@ def _fit_xor(params, settings, steps, seeds):
     for seed in range(seeds):
         model = FeedbackAlignmentRegressor(
             **{**settings, **params},
-            max_iter=epochs,
-            n_iter_no_change=epochs,
-            tol=0.0,
+            **_for_epochs(epochs),
             random_state=seed,
         )
         model.fit(X, y)

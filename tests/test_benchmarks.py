@@ -33,14 +33,14 @@ def test_per_layer_cost_and_spread(bench_depth):
 
 
 def test_bench_depth_quick(bench_depth, capsys):
-    median, fits = bench_depth.main(["--quick"])
+    median, costs = bench_depth.main(["--quick"])
     names = {"MLPClassifier", "bp", "dfa", "bdfa"}
     assert set(median) == {(d, name) for d in (2, 4, 8) for name in names}
     assert all(np.isfinite(t) and t > 0 for t in median.values())
-    assert set(fits) == names
+    assert set(costs) == names
     out = capsys.readouterr().out
     assert out.count("\n| ") == 2 + 3 + 2 + 4  # two tables: headers, rules, rows
-    assert all(spread >= 1 for _, spread in fits.values())
+    assert all(spread >= 1 for _, spread in costs.values())
     models = bench_depth.models_at(4, 16, block_size=2)
     assert models["bdfa"].feedback.block_size == 2
     assert models["dfa"].hidden_layer_sizes == (16,) * 4
