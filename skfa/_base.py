@@ -399,20 +399,24 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         )
         return forward, forward.output_error(forward.h[-1]), n
 
-    def _loss_and_gradients(self, X, y, sample_weight, rule, feedback, xp):
-        """One forward and feedback pass: the batch loss and the parameter updates.
+    def _gradients(self, X, y, sample_weight, rule, feedback, xp):
+        """One forward and feedback pass: the batch loss and the raw updates.
 
-        Returns the loss and the gradients of the weights, the intercepts and
-        the rule's learned feedback; they are fresh arrays that the optimizer
-        may consume.
+        Returns the loss, including the L2 term of weight decay, the
+        gradients of the weights, the intercepts and the rule's learned
+        feedback, all without weight decay, and the decay coefficient
+        ``alpha / n`` (0 for ``alpha=0``), to be added as ``decay * W`` to the
+        gradient of every weight and learned feedback matrix. The gradients are
+        fresh arrays that the optimizer may consume.
         """
         forward, error, n = self._forward_and_error(X, y, sample_weight, xp)
         loss = LOSS_FUNCTIONS[self._output_spec()[1]](
             y, forward.h[-1], sample_weight, xp
         )
-        if self.alpha:
+        decay = self.alpha / n if self.alpha else 0.0
+        if decay:
             flat = [xp.reshape(W, (-1,)) for W in self.coefs_]
-            loss = loss + (0.5 * self.alpha) * sum(w @ w for w in flat) / n
+            loss = loss + (0.5 * decay) * sum(w @ w for w in flat)
 
         weights = dict(enumerate(self.coefs_, start=1))
         deltas = [*rule.hidden_deltas(forward, error, y, weights, feedback), error]
@@ -420,12 +424,42 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         coef_grads = [h.T @ delta for h, delta in zip(forward.h, deltas)]
         intercept_grads = [xp.sum(delta, axis=0) for delta in deltas]
         feedback_grads = rule.feedback_gradients(forward, deltas, coef_grads, feedback)
-        if self.alpha:
-            decay = self.alpha / n
+        return loss, coef_grads, intercept_grads, feedback_grads, decay
+
+    def _loss_and_gradients(self, X, y, sample_weight, rule, feedback, xp):
+        """The batch loss and the gradients with weight decay added.
+
+        Returns the loss and the gradients of the weights, the intercepts and
+        the rule's learned feedback; they are fresh arrays.
+        """
+        loss, coef_grads, intercept_grads, feedback_grads, decay = self._gradients(
+            X, y, sample_weight, rule, feedback, xp
+        )
+        if decay:
             learned = rule.learned_feedback(feedback)
             for grad, param in zip(coef_grads + feedback_grads, self.coefs_ + learned):
                 grad += decay * param
         return loss, coef_grads, intercept_grads, feedback_grads
+
+    def _train_step(self, X, y, sample_weight, rule, feedback, params, xp):
+        """One step of a stochastic solver on a batch; returns the batch loss.
+
+        The optimizer takes the raw gradients and applies the weight decay in
+        the same pass as its update (``params`` are the weights, the
+        intercepts, then the rule's learned feedback).
+        """
+        loss, coef_grads, intercept_grads, feedback_grads, decay = self._gradients(
+            X, y, sample_weight, rule, feedback, xp
+        )
+        decays = (
+            [decay] * len(coef_grads)
+            + [0.0] * len(intercept_grads)
+            + [decay] * len(feedback_grads)
+        )
+        self._optimizer.update_params(
+            params, coef_grads + intercept_grads + feedback_grads, decays
+        )
+        return loss
 
     def _fit_stochastic(self, X, y, sample_weight, rule, matrices, incremental):
         xp, device = namespace_and_device(X)
@@ -531,21 +565,18 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
                     feedback = self._feedback_for_step(
                         rule, matrices, feedback, progress, xp
                     )
-                    batch_loss, *grads = self._loss_and_gradients(
+                    batch_loss = self._train_step(
                         take_rows(X, batch_idx, xp),
                         take_rows(y, batch_idx, xp),
                         take_rows(sample_weight, batch_idx, xp),
                         rule,
                         feedback,
+                        params,
                         xp,
                     )
                     accumulated_loss += batch_loss * (
                         batch_slice.stop - batch_slice.start
                     )
-                    self._optimizer.update_params(
-                        params, [g for part in grads for g in part]
-                    )
-                    del grads  # not alive while the next step allocates its own
                     self._n_steps += 1
 
                 # the one synchronisation with the host per epoch: 0 times the

@@ -130,14 +130,14 @@ def test_float32_end_to_end(digits, method, monkeypatch):
     X, _, y, _ = digits
     X = X.astype(np.float32)
     seen = set()
-    original = FeedbackAlignmentClassifier._loss_and_gradients
+    original = FeedbackAlignmentClassifier._gradients
 
     def spy(self, *args):
-        loss, *grads = original(self, *args)
+        loss, *grads, decay = original(self, *args)
         seen.update(g.dtype for part in grads for g in part)
-        return loss, *grads
+        return loss, *grads, decay
 
-    monkeypatch.setattr(FeedbackAlignmentClassifier, "_loss_and_gradients", spy)
+    monkeypatch.setattr(FeedbackAlignmentClassifier, "_gradients", spy)
     clf = FeedbackAlignmentClassifier(
         hidden_layer_sizes=(20, 10),
         feedback=method,
