@@ -11,6 +11,7 @@ import pytest
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
+from skfa import _kernels
 from skfa.datasets import load_mnist
 
 SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
@@ -37,6 +38,23 @@ def mnist():
     if not SHARED_MNIST.is_dir():
         pytest.skip(f"no MNIST at {SHARED_MNIST}")
     return load_mnist(SHARED_MNIST)
+
+
+@pytest.fixture(params=["fast", "plain"])
+def step_path(request, monkeypatch):
+    """Run a test on both paths of the optimizer's step.
+
+    ``fast``: the fused numba kernels, the multi-threaded build on every
+    array (skipped where numba is not installed); ``plain``: NumPy's ufuncs.
+    """
+    if request.param == "fast":
+        if _kernels.numba is None:
+            pytest.skip("numba is not installed: pip install 'skfa[fast]'")
+        monkeypatch.setenv("SKFA_NUMBA", "1")
+        monkeypatch.setattr(_kernels, "PARALLEL_SIZE", 0)
+    else:
+        monkeypatch.setenv("SKFA_NUMBA", "0")
+    return request.param
 
 
 #: Rules on which scikit-learn's array API estimator checks run; the numbers of

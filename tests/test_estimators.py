@@ -30,6 +30,7 @@ METHODS = sorted(FEEDBACK_RULES)
     ],
 )
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.usefixtures("step_path")
 def test_bp_is_mlpclassifier(digits, params, dtype):
     """Swapping MLPClassifier for feedback='bp' is a one-word change."""
     X, _, y, _ = digits
@@ -52,6 +53,7 @@ def test_bp_is_mlpclassifier(digits, params, dtype):
 
 
 @pytest.mark.parametrize("loss", ["squared_error", "poisson"])
+@pytest.mark.usefixtures("step_path")
 def test_bp_is_mlpregressor(loss):
     X, y = make_regression(200, 5, noise=1.0, random_state=0)
     y = y if loss == "squared_error" else np.abs(y) / 50

@@ -75,6 +75,7 @@ def _assert_different_fit(a, b):
     ],
     ids=repr,
 )
+@pytest.mark.usefixtures("step_path")
 def test_reduces_to(digits, rule, plain):
     X, _, y, _ = digits
     _assert_same_fit(_fit(X, y, rule), _fit(X, y, plain))
@@ -82,6 +83,7 @@ def test_reduces_to(digits, rule, plain):
 
 @pytest.mark.parametrize("strategy", ["s1", "s2", "s3"])
 @pytest.mark.parametrize("aux", [False, True])
+@pytest.mark.usefixtures("step_path")
 def test_general_rule_with_one_hidden_layer_is_dfa(digits, strategy, aux):
     X, _, y, _ = digits
     general = _fit(X, y, GeneralRule(strategy, aux=aux), hidden=(32,))
@@ -121,6 +123,7 @@ def test_the_mixed_rules_differ_from_what_they_reduce_to(digits):
 
 
 @pytest.mark.parametrize("solver", ["sgd", "adam"])
+@pytest.mark.usefixtures("step_path")
 def test_kolen_pollack_started_at_the_transpose_is_bp(small_classification, solver):
     """B gets W.T's update and decay, so B = W.T stays true: kp is bp."""
     X, y = small_classification
