@@ -21,6 +21,7 @@ multilabel), ``identity`` (squared error) and ``exp`` (Poisson loss).
 
 from sklearn.utils._array_api import _expit
 
+from . import _kernels
 from ._backend import apply_inplace, supports_out
 
 
@@ -83,9 +84,19 @@ def _relu_derivative(h, delta, xp):
     return delta
 
 
+def _fused(name, ufuncs):
+    # the compiled one-pass kernel where it applies (skfa._kernels), else ufuncs
+    def derivative(h, delta, xp):
+        fused = _kernels.derivative(name, h, delta)
+        return ufuncs(h, delta, xp) if fused is None else fused
+
+    derivative.__doc__ = ufuncs.__doc__
+    return derivative
+
+
 DERIVATIVES = {
     "identity": _identity_derivative,
-    "logistic": _logistic_derivative,
-    "tanh": _tanh_derivative,
-    "relu": _relu_derivative,
+    "logistic": _fused("logistic", _logistic_derivative),
+    "tanh": _fused("tanh", _tanh_derivative),
+    "relu": _fused("relu", _relu_derivative),
 }

@@ -399,7 +399,7 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         )
         return forward, forward.output_error(forward.h[-1]), n
 
-    def _gradients(self, X, y, sample_weight, rule, feedback, xp):
+    def _gradients(self, X, y, sample_weight, rule, feedback, xp, squared_norm=None):
         """One forward and feedback pass: the batch loss and the raw updates.
 
         Returns the loss, including the L2 term of weight decay, the
@@ -407,7 +407,9 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         feedback, all without weight decay, and the decay coefficient
         ``alpha / n`` (0 for ``alpha=0``), to be added as ``decay * W`` to the
         gradient of every weight and learned feedback matrix. The gradients are
-        fresh arrays that the optimizer may consume.
+        fresh arrays that the optimizer may consume. ``squared_norm``, where
+        given, is the weights' ``sum(W**2)`` for the L2 term (the optimizer's
+        kernels compute it with the previous step).
         """
         forward, error, n = self._forward_and_error(X, y, sample_weight, xp)
         loss = LOSS_FUNCTIONS[self._output_spec()[1]](
@@ -415,8 +417,10 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         )
         decay = self.alpha / n if self.alpha else 0.0
         if decay:
-            flat = [xp.reshape(W, (-1,)) for W in self.coefs_]
-            loss = loss + (0.5 * decay) * sum(w @ w for w in flat)
+            if squared_norm is None:
+                flat = [xp.reshape(W, (-1,)) for W in self.coefs_]
+                squared_norm = sum(w @ w for w in flat)
+            loss = loss + (0.5 * decay) * squared_norm
 
         weights = dict(enumerate(self.coefs_, start=1))
         deltas = [*rule.hidden_deltas(forward, error, y, weights, feedback), error]
@@ -446,10 +450,18 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
 
         The optimizer takes the raw gradients and applies the weight decay in
         the same pass as its update (``params`` are the weights, the
-        intercepts, then the rule's learned feedback).
+        intercepts, then the rule's learned feedback); its kernels also give
+        the weights' squared norm for the next step's L2 term.
         """
+        norms = self._optimizer.squared_norms
         loss, coef_grads, intercept_grads, feedback_grads, decay = self._gradients(
-            X, y, sample_weight, rule, feedback, xp
+            X,
+            y,
+            sample_weight,
+            rule,
+            feedback,
+            xp,
+            squared_norm=None if norms is None else sum(norms[: len(self.coefs_)]),
         )
         decays = (
             [decay] * len(coef_grads)
@@ -496,6 +508,8 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
                     self.beta_2,
                     self.epsilon,
                 )
+        # the weights may have changed since the last step (set by hand)
+        self._optimizer.squared_norms = None
 
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")

@@ -16,7 +16,6 @@ with the same results up to float rounding. Setting the environment variable
 ``SKFA_NUMBA=0`` turns the kernels off (the benchmarks time both paths).
 """
 
-import math
 import os
 
 import numpy as np
@@ -29,27 +28,71 @@ except ImportError:  # the default install: the ufunc path
 
 def _sgd(param, grad, velocity, lr, momentum, decay, nesterov):
     # v <- momentum v - lr (g + decay w); w <- w + momentum v - lr (g + decay w)
-    # with Nesterov's momentum, w <- w + v without
+    # with Nesterov's momentum, w <- w + v without; returns sum(w**2) after
+    squared_norm = 0.0
     for i in _range(param.size):
         step = lr * (grad[i] + decay * param[i])
         v = momentum * velocity[i] - step
         velocity[i] = v
-        if nesterov:
-            param[i] += momentum * v - step
-        else:
-            param[i] += v
+        w = param[i] + (momentum * v - step if nesterov else v)
+        param[i] = w
+        squared_norm += np.float64(w) * w
+    return squared_norm
 
 
-def _adam(param, grad, m, v, lr, beta_1, beta_2, epsilon, decay):
+def _adam(
+    param,
+    grad,
+    m,
+    v,
+    lr,
+    beta_1,
+    one_minus_beta_1,
+    beta_2,
+    one_minus_beta_2,
+    epsilon,
+    decay,
+):
     # m <- b1 m + (1 - b1) g; v <- b2 v + (1 - b2) g**2;
-    # w <- w - lr m / (sqrt(v) + eps), with g = grad + decay w
+    # w <- w - lr m / (sqrt(v) + eps), with g = grad + decay w.
+    # Every scalar comes in the arrays' dtype (an int literal such as 1 - b1
+    # would make numba compute in float64), and np.sqrt keeps float32.
+    # Returns sum(w**2) after the step.
+    squared_norm = 0.0
     for i in _range(param.size):
         g = grad[i] + decay * param[i]
-        mi = beta_1 * m[i] + (1 - beta_1) * g
-        vi = beta_2 * v[i] + (1 - beta_2) * g * g
+        mi = beta_1 * m[i] + one_minus_beta_1 * g
+        vi = beta_2 * v[i] + one_minus_beta_2 * g * g
         m[i] = mi
         v[i] = vi
-        param[i] -= lr * mi / (math.sqrt(vi) + epsilon)
+        w = param[i] - lr * mi / (np.sqrt(vi) + epsilon)
+        param[i] = w
+        squared_norm += np.float64(w) * w
+    return squared_norm
+
+
+def _tanh_derivative(h, delta):
+    # delta * (1 - h**2), written without a literal 1 (see _adam)
+    for i in _range(delta.shape[0]):
+        for j in range(delta.shape[1]):
+            d, hij = delta[i, j], h[i, j]
+            delta[i, j] = d - d * hij * hij
+
+
+def _logistic_derivative(h, delta):
+    # delta * h * (1 - h)
+    for i in _range(delta.shape[0]):
+        for j in range(delta.shape[1]):
+            d, hij = delta[i, j], h[i, j]
+            delta[i, j] = d * hij - d * hij * hij
+
+
+def _relu_derivative(h, delta):
+    # delta where h > 0, else 0
+    for i in _range(delta.shape[0]):
+        for j in range(delta.shape[1]):
+            if h[i, j] <= 0:
+                delta[i, j] = 0
 
 
 #: Arrays of at least this many elements are split over the cores; below it a
@@ -59,23 +102,35 @@ PARALLEL_SIZE = 1 << 16
 if numba is None:
     _range = range
     _SGD = _ADAM = None
+    DERIVATIVES = {}
 else:
     _range = numba.prange
 
-    def _compile(kernel):
+    def _compile(kernel, **extra):
         # a serial and a parallel build; cached on disk when the package's
-        # folder (or numba's user cache) is writable, else compiled per process
+        # folder (or numba's user cache) is writable, else compiled per process.
+        # NumPy's error model: a division by zero gives inf, as in NumPy,
+        # instead of a check that raises and keeps the loop from vectorising.
         builds = []
         for parallel in (False, True):
+            options = dict(parallel=parallel, nogil=True, error_model="numpy", **extra)
             try:
-                jit = numba.njit(parallel=parallel, nogil=True, cache=True)
-                builds.append(jit(kernel))
+                builds.append(numba.njit(cache=True, **options)(kernel))
             except RuntimeError:
-                builds.append(numba.njit(parallel=parallel, nogil=True)(kernel))
+                builds.append(numba.njit(**options)(kernel))
         return builds
 
-    _SGD = _compile(_sgd)
-    _ADAM = _compile(_adam)
+    # reassociation lets the squared norm's float64 sum vectorise (in any
+    # order: a rounding difference only)
+    _SGD = _compile(_sgd, fastmath={"reassoc"})
+    _ADAM = _compile(_adam, fastmath={"reassoc"})
+    #: ``f'`` of the hidden activations as kernels ``(h, delta)`` that multiply
+    #: ``delta`` in place, for the table in :mod:`skfa._activations`.
+    DERIVATIVES = {
+        "tanh": _compile(_tanh_derivative),
+        "logistic": _compile(_logistic_derivative),
+        "relu": _compile(_relu_derivative),
+    }
 
 
 def sgd_update(param, grad, velocity, lr, momentum, decay, nesterov):
@@ -83,10 +138,15 @@ def sgd_update(param, grad, velocity, lr, momentum, decay, nesterov):
 
     ``param`` and ``velocity`` are updated, ``grad`` is read; the scalars are
     taken in the parameter's dtype. See :class:`skfa._optimizers.SGDOptimizer`.
+
+    Returns
+    -------
+    squared_norm : float
+        ``sum(param**2)`` after the step, summed in float64.
     """
     scalar = param.dtype.type
     kernel = _SGD[param.size >= PARALLEL_SIZE]
-    kernel(
+    return kernel(
         *map(_flat, (param, grad, velocity)),
         scalar(lr),
         scalar(momentum),
@@ -101,16 +161,34 @@ def adam_update(param, grad, m, v, lr, beta_1, beta_2, epsilon, decay):
     ``param``, ``m`` and ``v`` are updated, ``grad`` is read; ``lr`` is the
     step's bias-corrected learning rate. See
     :class:`skfa._optimizers.AdamOptimizer`.
+
+    Returns
+    -------
+    squared_norm : float
+        ``sum(param**2)`` after the step, summed in float64.
     """
     scalar = param.dtype.type
     kernel = _ADAM[param.size >= PARALLEL_SIZE]
-    kernel(
+    return kernel(
         *map(_flat, (param, grad, m, v)),
-        *map(scalar, (lr, beta_1, beta_2, epsilon, decay)),
+        *map(scalar, (lr, beta_1, 1 - beta_1, beta_2, 1 - beta_2, epsilon, decay)),
     )
 
 
-def fused(*groups):
+def derivative(activation, h, delta):
+    """``delta * f'(a)`` in place, from the layer's output ``h``, in one pass.
+
+    Returns ``delta``, or None where no kernel applies (no numba, turned off,
+    an activation without a kernel, or arrays other than NumPy float arrays
+    of one dtype); strided views such as DFA's column blocks are fine.
+    """
+    if activation not in DERIVATIVES or not fused([h, delta], contiguous=False):
+        return None
+    DERIVATIVES[activation][delta.size >= PARALLEL_SIZE](h, delta)
+    return delta
+
+
+def fused(*groups, contiguous=True):
     """Whether the compiled kernels apply to the arrays in ``groups``.
 
     Parameters
@@ -123,13 +201,16 @@ def fused(*groups):
     -------
     bool
         True when numba is installed, not turned off by ``SKFA_NUMBA=0``, and
-        every array is a C-contiguous NumPy array of the first one's dtype.
+        every array is a NumPy array of the first one's dtype, float32 or
+        float64, C-contiguous unless ``contiguous=False``.
     """
     if numba is None or os.environ.get("SKFA_NUMBA", "1") == "0":
         return False
     dtype = groups[0][0].dtype
     return dtype in (np.float32, np.float64) and all(
-        type(array) is np.ndarray and array.dtype == dtype and array.flags.c_contiguous
+        type(array) is np.ndarray
+        and array.dtype == dtype
+        and (array.flags.c_contiguous or not contiguous)
         for group in groups
         for array in group
     )

@@ -29,6 +29,10 @@ class BaseOptimizer:
     #: Names of the lists of arrays, one per parameter, that the optimizer keeps.
     _state = ()
 
+    #: ``sum(param**2)`` of each parameter after the last step, where the fused
+    #: kernels computed it in the same pass; None otherwise.
+    squared_norms = None
+
     def __init__(self, learning_rate_init):
         self.learning_rate_init = learning_rate_init
         self.learning_rate = float(learning_rate_init)
@@ -123,13 +127,16 @@ class SGDOptimizer(BaseOptimizer):
         """
         momentum, lr = self.momentum, self.learning_rate
         if _kernels.fused(params, grads, self.velocities):
-            for param, grad, velocity, decay in zip(
-                params, grads, self.velocities, decays
-            ):
+            self.squared_norms = [
                 _kernels.sgd_update(
                     param, grad, velocity, lr, momentum, decay, self.nesterov
                 )
+                for param, grad, velocity, decay in zip(
+                    params, grads, self.velocities, decays
+                )
+            ]
             return
+        self.squared_norms = None
         for param, grad, velocity, decay in zip(params, grads, self.velocities, decays):
             if decay:
                 grad += decay * param
@@ -192,9 +199,7 @@ class AdamOptimizer(BaseOptimizer):
             / (1 - beta_1**self.t)
         )
         if _kernels.fused(params, grads, self.ms, self.vs):
-            for param, grad, m, v, decay in zip(
-                params, grads, self.ms, self.vs, decays
-            ):
+            self.squared_norms = [
                 _kernels.adam_update(
                     param,
                     grad,
@@ -206,7 +211,12 @@ class AdamOptimizer(BaseOptimizer):
                     self.epsilon,
                     decay,
                 )
+                for param, grad, m, v, decay in zip(
+                    params, grads, self.ms, self.vs, decays
+                )
+            ]
             return
+        self.squared_norms = None
         for param, grad, m, v, decay in zip(params, grads, self.ms, self.vs, decays):
             if decay:
                 grad += decay * param

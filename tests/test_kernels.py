@@ -83,3 +83,35 @@ def test_fortran_ordered_weights_take_the_ufunc_path(digits, monkeypatch):
         fits.append(model.partial_fit(X, y))
     for a, b in zip(fits[0].coefs_, fits[1].coefs_):
         assert_allclose(a, b, rtol=1e-10)
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_fused_step_returns_the_squared_norms(name, monkeypatch):
+    rng = np.random.default_rng(0)
+    params = [rng.standard_normal((300, 260)).astype(np.float32)]
+    optimizer = OPTIMIZERS[name](params)
+    _steps(optimizer, params, rng, 2, [0.01], monkeypatch, numba=1)
+    assert_allclose(optimizer.squared_norms, [np.sum(params[0].astype(float) ** 2)])
+    _steps(optimizer, params, rng, 1, [0.01], monkeypatch, numba=0)
+    assert optimizer.squared_norms is None
+
+
+@pytest.mark.parametrize("activation", ["tanh", "logistic", "relu"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("parallel", [False, True])
+def test_derivative_kernels_are_the_ufuncs(activation, dtype, parallel, monkeypatch):
+    from skfa._activations import ACTIVATIONS, DERIVATIVES
+
+    if parallel:
+        monkeypatch.setattr(_kernels, "PARALLEL_SIZE", 0)
+    rng = np.random.default_rng(0)
+    h = ACTIVATIONS[activation](rng.standard_normal((40, 30)).astype(dtype), np)
+    delta = rng.standard_normal((40, 60)).astype(dtype)[:, 10:40]  # a strided view
+    expected = delta.copy()
+    monkeypatch.setenv("SKFA_NUMBA", "0")
+    DERIVATIVES[activation](h, expected, np)
+    monkeypatch.setenv("SKFA_NUMBA", "1")
+    assert _kernels.derivative(activation, h, delta) is delta
+    rtol = 1e-6 if dtype == np.float32 else 1e-14
+    assert_allclose(delta, expected, rtol=rtol, atol=rtol)
+    assert not np.allclose(delta, rng.standard_normal((40, 60))[:, 10:40])
