@@ -271,12 +271,24 @@ def torch_pass(X, y, params, rule):
     return bp_pass if rule == "bp" else dfa_pass
 
 
-def systems(torch_available):
-    """Every system's name and the environment its process runs with."""
+def systems(torch_available, threading=False):
+    """Every system's name and the environment its process runs with.
+
+    ``threading`` adds dfa's fast path with the kernels on one thread and on
+    numba's ``workqueue`` threading layer (whose idle threads sleep, where
+    OpenMP's spin), to see how the kernels' threads share the cores with
+    OpenBLAS's.
+    """
     names = {"MLPClassifier": {}}
     for rule in SKFA_RULES:
         names[f"{rule} fast"] = {"SKFA_NUMBA": "1"}
         names[f"{rule} plain"] = {"SKFA_NUMBA": "0"}
+    if threading:
+        names["dfa fast 1 thread"] = {"SKFA_NUMBA": "1", "NUMBA_NUM_THREADS": "1"}
+        names["dfa fast workqueue"] = {
+            "SKFA_NUMBA": "1",
+            "NUMBA_THREADING_LAYER": "workqueue",
+        }
     if torch_available:
         names["torch bp"] = {}
         names["torch dfa"] = {}
@@ -294,7 +306,7 @@ def make_pass(name, X, y, params):
         return numpy_dfa_pass(X, y, params)
     if name == "bare GEMMs":
         return bare_gemms_pass(X, y, params)
-    return skfa_pass(X, y, params, name.split()[0])
+    return skfa_pass(X, y, params, name.split()[0])  # e.g. "dfa fast"
 
 
 def worker(args):
@@ -323,7 +335,7 @@ def torch_importable():
 
 def run(solver, args):
     """Time every system over interleaved rounds; return ``{name: [seconds]}``."""
-    names = systems(torch_importable() and not args.no_torch)
+    names = systems(torch_importable() and not args.no_torch, args.threading)
     workers = {}
     base = [sys.executable, os.path.abspath(__file__), "--solver", solver]
     base += ["--samples", str(args.samples)]
@@ -401,6 +413,11 @@ def main(argv=None):
         "--pause", type=float, default=0.5, help="seconds between two systems"
     )
     parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out")
+    parser.add_argument(
+        "--threading",
+        action="store_true",
+        help="also dfa's kernels on one thread and on numba's workqueue layer",
+    )
     parser.add_argument("--quick", action="store_true", help="load_digits, seconds")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--solver", help=argparse.SUPPRESS)

@@ -133,46 +133,34 @@ else:
     }
 
 
+def _update(builds, arrays, scalars, *flags):
+    # the build for the parameter's size, on 1-D views, with the scalars in
+    # the parameter's dtype; returns sum(param**2) after the step, in float64
+    scalar = arrays[0].dtype.type
+    kernel = builds[arrays[0].size >= PARALLEL_SIZE]
+    return kernel(*map(_flat, arrays), *map(scalar, scalars), *flags)
+
+
 def sgd_update(param, grad, velocity, lr, momentum, decay, nesterov):
     """One fused pass of SGD with momentum and weight decay, in place.
 
-    ``param`` and ``velocity`` are updated, ``grad`` is read; the scalars are
-    taken in the parameter's dtype. See :class:`skfa._optimizers.SGDOptimizer`.
-
-    Returns
-    -------
-    squared_norm : float
-        ``sum(param**2)`` after the step, summed in float64.
+    ``param`` and ``velocity`` are updated and ``grad`` is read (see
+    :class:`skfa._optimizers.SGDOptimizer`); returns ``sum(param**2)`` after
+    the step, summed in float64.
     """
-    scalar = param.dtype.type
-    kernel = _SGD[param.size >= PARALLEL_SIZE]
-    return kernel(
-        *map(_flat, (param, grad, velocity)),
-        scalar(lr),
-        scalar(momentum),
-        scalar(decay),
-        nesterov,
-    )
+    return _update(_SGD, (param, grad, velocity), (lr, momentum, decay), nesterov)
 
 
 def adam_update(param, grad, m, v, lr, beta_1, beta_2, epsilon, decay):
     """One fused pass of Adam with weight decay, in place.
 
-    ``param``, ``m`` and ``v`` are updated, ``grad`` is read; ``lr`` is the
-    step's bias-corrected learning rate. See
-    :class:`skfa._optimizers.AdamOptimizer`.
-
-    Returns
-    -------
-    squared_norm : float
-        ``sum(param**2)`` after the step, summed in float64.
+    ``param``, ``m`` and ``v`` are updated and ``grad`` is read; ``lr`` is the
+    step's bias-corrected learning rate (see
+    :class:`skfa._optimizers.AdamOptimizer`); returns ``sum(param**2)`` after
+    the step, summed in float64.
     """
-    scalar = param.dtype.type
-    kernel = _ADAM[param.size >= PARALLEL_SIZE]
-    return kernel(
-        *map(_flat, (param, grad, m, v)),
-        *map(scalar, (lr, beta_1, 1 - beta_1, beta_2, 1 - beta_2, epsilon, decay)),
-    )
+    scalars = (lr, beta_1, 1 - beta_1, beta_2, 1 - beta_2, epsilon, decay)
+    return _update(_ADAM, (param, grad, m, v), scalars)
 
 
 def derivative(activation, h, delta):

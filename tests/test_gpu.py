@@ -222,6 +222,7 @@ def test_device_with_dispatched_arrays_refused(data):
 @needs_gpu
 @pytest.mark.parametrize("dtype, rtol", [(np.float64, 1e-9), (np.float32, 2e-3)])
 @pytest.mark.parametrize("feedback", ["bp", "dfa", "kp", "wm", "brsf"])
+@pytest.mark.usefixtures("step_path")  # the CPU fit on both of its paths
 def test_cupy_fit_matches_numpy(data, feedback, dtype, rtol):
     X, y = data
     X = X.astype(dtype)
