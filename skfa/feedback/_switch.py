@@ -15,8 +15,10 @@ class _Active:
 
 
 class Switch(FeedbackRule, name="switch"):
-    """One rule for the first epochs, then another (Espinosa Zarlenga and Niklasson's
-    future work 4).
+    """One rule for the first epochs, then another.
+
+    Espinosa Zarlenga and Niklasson propose switching between backpropagation
+    and DFA during training (their future work 4).
 
     ``first`` gives the hidden deltas during the first ``epochs`` epochs of
     the model's life (``warm_start`` and ``partial_fit`` continue the count,
