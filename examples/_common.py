@@ -31,7 +31,8 @@ def parse_args(doc, *options, data=True):
     variable ``SKFA_EXAMPLES_QUICK``. The gallery runs a script with no
     arguments, so every option has a default.
     """
-    title = next(line for line in doc.splitlines() if line.strip())
+    # the script's title (the gallery runs the code without its docstring)
+    title = next((line for line in (doc or "").splitlines() if line.strip()), None)
     parser = argparse.ArgumentParser(description=title)
     if data:
         parser.add_argument("--data", help="directory with the MNIST IDX files")

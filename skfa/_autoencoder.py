@@ -298,7 +298,7 @@ class FeedbackAlignmentAutoencoder(
 
         Returns
         -------
-        X_original : ndarray of shape (n_samples, n_features_in_)
+        X_original : ndarray of shape (n_samples, `n_features_in_`)
             The reconstructions.
         """
         check_is_fitted(self)
