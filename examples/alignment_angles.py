@@ -14,7 +14,7 @@ fa, the angle between ``W`` and ``B^T`` (dashed).
 Run from a checkout (``--out examples/figures`` redraws the README's
 picture)::
 
-    python examples/alignment_angles.py             # load_digits, 60 epochs: 10 s
+    python examples/alignment_angles.py             # load_digits, 60 epochs: 15 s
     python examples/alignment_angles.py --quick     # 15 epochs
     python examples/alignment_angles.py --data DIR  # MNIST, 20 epochs: 9 min
 

@@ -15,7 +15,7 @@ each rule's reconstructions.
 Run from a checkout (``--out examples/figures`` redraws the README's
 picture)::
 
-    python examples/autoencoder_mnist.py             # load_digits, 100 epochs: 10 s
+    python examples/autoencoder_mnist.py             # load_digits, 100 epochs: 15 s
     python examples/autoencoder_mnist.py --quick     # 30 epochs
     python examples/autoencoder_mnist.py --data DIR --n-train 20000 --epochs 5  # 3 min
     python examples/autoencoder_mnist.py --data DIR  # the paper's budget

@@ -23,7 +23,7 @@ discusses what blocked DFA does and does not reproduce.
 Run from a checkout (``--out examples/figures`` redraws the README's
 picture)::
 
-    python examples/deep_network.py             # 30 x 32, load_digits, 30 epochs: 20 s
+    python examples/deep_network.py             # 30 x 32, load_digits, 30 epochs: 10 s
     python examples/deep_network.py --quick     # 12 epochs
     python examples/deep_network.py --data DIR --depth 50 --width 100 \\
         --n-train 20000 --epochs 5              # MNIST: 7 min

@@ -13,7 +13,7 @@ with the standard deviation over the folds as error bars.
 Run from a checkout (``--out examples/figures`` redraws the README's
 picture)::
 
-    python examples/grid_search_methods.py             # load_digits, 30 epochs: 40 s
+    python examples/grid_search_methods.py             # load_digits, 30 epochs: 10 s
     python examples/grid_search_methods.py --quick     # 5 epochs
     python examples/grid_search_methods.py --data DIR  # MNIST, 10 epochs: 11 min
 

@@ -11,7 +11,7 @@ a blog post that builds feedback alignment from scratch on XOR reports.
 Run from a checkout (``--out examples/figures`` redraws the README's
 picture)::
 
-    python examples/xor_resampled_feedback.py          # 2,000 epochs: 10 s
+    python examples/xor_resampled_feedback.py          # 2,000 epochs: 15 s
     python examples/xor_resampled_feedback.py --quick  # 300 epochs
 """
 
