@@ -60,7 +60,11 @@ html_theme_options = {
     "navbar_align": "left",
     "show_toc_level": 2,
     "navigation_with_keys": False,
-    "secondary_sidebar_items": ["page-toc"],
+    # the examples' code is 88 columns wide: give it the page's width
+    "secondary_sidebar_items": {
+        page: ["page-toc"]
+        for page in ["index", "getting_started", "api", "user_guide/*", "generated/*"]
+    },
 }
 html_show_sourcelink = False
 
