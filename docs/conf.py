@@ -67,6 +67,10 @@ html_theme_options = {
     },
 }
 html_show_sourcelink = False
+html_static_path = ["_static"]
+html_css_files = ["skfa.css"]
+# "fit()" rather than "FeedbackAlignmentClassifier.fit()" in the page's contents
+toc_object_entries_show_parents = "hide"
 
 sphinx_gallery_conf = {
     "examples_dirs": "../examples",
