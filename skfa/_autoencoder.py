@@ -27,22 +27,19 @@ class FeedbackAlignmentAutoencoder(
     """Autoencoder trained by a feedback rule of your choice, as a transformer.
 
     The network maps X through the hidden layers back to X; every feedback
-    rule trains it (the targets are the inputs), as in seed 001's experiment
-    3 (784-128-128-784 MNIST autoencoders trained with DFA and s1-s3).
+    rule trains it (the targets are the inputs), as in the general
+    feedback-alignment update rule's experiment 3 (784-128-128-784 MNIST
+    autoencoders trained with DFA and s1-s3).
     ``transform`` returns the activations of the code layer, so the
     autoencoder can stand in front of any estimator in a ``Pipeline``;
     ``inverse_transform`` decodes codes, ``predict`` reconstructs.
 
     Every rule of :mod:`skfa.feedback` trains it but 'drtp': target projection
     sends the targets, here the inputs themselves, which carry no sign of the
-    error; on ``load_digits`` it stays at 0.55-0.84 of the mean predictor's
-    error (the networks below). At the same epoch budget the feedback rules
-    reconstruct less well than 'bp', as seed 001 observes, and the gap grows
-    with depth and with how well 'bp' does. On ``load_digits`` (Adam, 200
-    epochs): 64-32-64 tanh, 1.0x bp's error ('fp', 'wm') to 1.35x (the DFA
-    family, which with one hidden layer is 'fa'); 64-32-32-64 relu, 1.05x
-    ('wm') to 1.6-1.8x ('dfa', 'bdfa', s1-s3, 'switch') and 2.0-2.2x ('fa',
-    'ifa').
+    error, so it learns little (the user guide has the figures). At the same
+    epoch budget the feedback rules reconstruct less well than 'bp', as the
+    paper observes, and the gap grows with depth and with how well 'bp'
+    does.
 
     Parameters
     ----------
@@ -63,7 +60,7 @@ class FeedbackAlignmentAutoencoder(
 
         - 'squared_error': ``0.5 * sum_j (x_hat_j - x_j)**2``. With an identity
           output the output error is ``e = (x_hat - x) / m``; with a logistic
-          output, seed 001's ``e = (x_hat - x) * x_hat * (1 - x_hat) / m``.
+          output, the paper's ``e = (x_hat - x) * x_hat * (1 - x_hat) / m``.
         - 'binary_log_loss': ``-sum_j [x_j log x_hat_j + (1 - x_j)
           log(1 - x_hat_j)]``, for data in [0, 1] and a logistic output only;
           ``e = (x_hat - x) / m``.
@@ -88,7 +85,8 @@ class FeedbackAlignmentAutoencoder(
 
     References
     ----------
-    Seed 001, "A general feedback-alignment update rule", experiment 3.
+    A workshop paper proposing a general feedback-alignment update rule (its
+    text names no authors, year or venue): experiment 3.
 
     Examples
     --------
@@ -300,7 +298,7 @@ class FeedbackAlignmentAutoencoder(
 
         Returns
         -------
-        X_original : ndarray of shape (n_samples, n_features_in_)
+        X_original : ndarray of shape (n_samples, `n_features_in_`)
             The reconstructions.
         """
         check_is_fitted(self)
@@ -332,7 +330,7 @@ class FeedbackAlignmentAutoencoder(
         return self._predict(X)
 
     def score(self, X, y=None, sample_weight=None):
-        """Minus the mean squared reconstruction error, over samples and features.
+        """Return minus the mean squared reconstruction error.
 
         Parameters
         ----------

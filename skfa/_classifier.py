@@ -31,6 +31,7 @@ class FeedbackAlignmentClassifier(ClassifierMixin, BaseFeedbackAlignment):
 
     Parameters
     ----------
+    {network}
     {parameters}
     Attributes
     ----------

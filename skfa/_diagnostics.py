@@ -1,6 +1,6 @@
 """Alignment diagnostics: how far a rule's updates are from backpropagation's.
 
-Seed 004 explains why feedback alignment learns: the update it makes must
+Why feedback alignment learns (Lillicrap et al. 2016): the update it makes must
 stay within 90 degrees of the true gradient, and the forward weights come to
 align with the feedback matrices. ``track_alignment=True`` measures both
 after every epoch, on a fixed probe batch.

@@ -2,7 +2,9 @@
 
 _SECTIONS = {}
 
-_SECTIONS["parameters"] = """\
+# the classifier's and regressor's first two parameters; the autoencoder
+# documents its own (other defaults) and takes "parameters" only
+_SECTIONS["network"] = """\
     hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
         The ith element is the number of units in the ith hidden layer.
 
@@ -10,7 +12,9 @@ _SECTIONS["parameters"] = """\
         Hidden activation ``f``: ``a``, ``1 / (1 + exp(-a))``, ``tanh(a)``,
         ``max(a, 0)``. The feedback rules scale every hidden delta by
         ``f'(a_i)``.
+"""
 
+_SECTIONS["parameters"] = """\
     solver : {'sgd', 'adam', 'lbfgs'}, default='adam'
         'sgd': mini-batch SGD with momentum; 'adam': Adam (Kingma and Ba,
         2014); 'lbfgs': L-BFGS-B from ``scipy.optimize`` on the full batch,
@@ -113,12 +117,14 @@ _SECTIONS["parameters"] = """\
         - 'ifa': ``delta_1 = (e @ B_1) * f'(a_1)``, then
           ``delta_i = (delta_{i-1} @ W_i) * f'(a_i)`` (Nøkland 2016);
         - 'fp': feedback propagation, bp on the top ``bp_depth`` hidden layers,
-          DFA from the lowest bp delta below (seed 003);
+          DFA from the lowest bp delta below (Espinosa Zarlenga and
+          Niklasson);
         - 'bdfa': blocked DFA, blocks of ``block_size`` layers, each fed the
-          delta just above it (seed 003);
+          delta just above it (Espinosa Zarlenga and Niklasson);
         - 's1', 's2', 's3': the general rule, ``delta_i = mean(terms) *
           f'(a_i)`` mixing the direct term ``e @ B_i`` with the neighbours'
-          deltas (seed 001, Table 1); ``aux=True`` uses layer-local errors;
+          deltas (the general feedback-alignment update rule, Table 1);
+          ``aux=True`` uses layer-local errors;
         - 'kp': Kolen-Pollack, ``B`` trained with ``W.T``'s update and decay
           (Akrout 2019);
         - 'wm': weight mirroring, ``B`` learns ``W.T`` from noise (Akrout 2019);
@@ -144,26 +150,27 @@ _SECTIONS["parameters"] = """\
         - 'uniform': U(-0.5, 0.5) (Lillicrap 2016);
         - 'nokland': U(-1/sqrt(n), 1/sqrt(n)) (Nøkland's code);
         - 'gaussian': N(0, 1/n);
-        - seed 001's structured matrices (experiment 4): 'ones_noise' (B1,
+        - the structured matrices B1-B7 of the general feedback-alignment
+          update rule's experiment 4: 'ones_noise' (B1,
           ones + N(0, 0.01**2)), 'identity' (B2, the non-square identity),
           'identity_noise' (B3), 'sparse_ones' (B4, ones with probability
           0.25, else zeros), 'ones_uniform' (B5, ones + U(-0.01, 0.01)),
-          'sparse_ones_noise' (B6), 'noise' (B7, N(0, 0.01**2)). The seed's
-          "N(0, 0.01)" is read as a standard deviation of 0.01 and its
-          unstated sparsity as a density of 0.25 (see ``skfa.feedback._init``).
+          'sparse_ones_noise' (B6), 'noise' (B7, N(0, 0.01**2)). The
+          paper's "N(0, 0.01)" is read as a standard deviation of 0.01 and
+          its unstated sparsity as a density of 0.25.
 
         A callable ``init(shape, rng) -> array`` draws its own, with ``rng`` a
-        ``numpy.random.Generator``. 'uniform' is the default because it trains
-        best in our measurement: MNIST 784-800-800-10, tanh, SGD at 0.01,
-        20,000 images, 3 epochs, test accuracy uniform / nokland: fa
-        0.945 / 0.901, dfa 0.934 / 0.903, ifa 0.939 / 0.904. Its larger
-        feedback gives the hidden layers larger steps; with 'nokland' they
-        are on the gradient's scale and learn more slowly under SGD.
+        ``numpy.random.Generator``. 'uniform' is the default because it
+        trained best on MNIST in skfa's measurements (the user guide has the
+        figures): its larger feedback gives the hidden layers larger steps;
+        with 'nokland' they are on the gradient's scale and learn more slowly
+        under SGD.
 
     resample_feedback : bool, default=False
         Draw fresh feedback matrices (from ``feedback_init``, continuing the
         feedback generator) before every step, instead of fixing them for the
-        whole fit: seed 002 reports that learning survives this.
+        whole fit: learning survives this, slowed down (the XOR example of
+        the gallery shows it).
         ``feedback_weights_`` then holds the last draw. Not allowed with
         rules that change their feedback themselves ('kp', 'wm', 'brsf').
 
@@ -171,11 +178,11 @@ _SECTIONS["parameters"] = """\
         After every epoch, measure on a fixed probe batch (the first
         ``batch_size`` training samples) how far the rule's updates are from
         backpropagation's, and store the angles in ``alignment_curve_`` and
-        ``weight_alignment_curve_`` (seed 004: learning works while the update
-        stays within 90 degrees of the gradient, and ``W`` comes to align with
-        ``B.T``). Cost per epoch: one forward pass and two feedback passes
-        (the rule's and bp's) on the probe batch, a small fraction of an
-        epoch; nothing when False. Stochastic solvers only.
+        ``weight_alignment_curve_`` (Lillicrap et al. 2016: learning works
+        while the update stays within 90 degrees of the gradient, and ``W``
+        comes to align with ``B.T``). Cost per epoch: one forward pass and
+        two feedback passes (the rule's and bp's) on the probe batch, a small
+        fraction of an epoch; nothing when False. Stochastic solvers only.
 
     device : {'cpu', 'cuda'} or str, default='cpu'
         Where fit computes. 'cpu': where the data is, NumPy on the host, or,
@@ -229,7 +236,7 @@ _SECTIONS["attributes"] = """\
     n_features_in_ : int
         Number of features seen during fit.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the features seen during fit, when they are all strings.
 
     n_iter_ : int

@@ -7,7 +7,7 @@ from ._losses import OUTPUT_ERRORS
 
 
 class ForwardPass:
-    """Activations of every layer for one batch, in METHODS.md's numbering.
+    """Activations of every layer for one batch, numbered as in the user guide.
 
     ``h[0]`` is the input batch ``X``; ``h[i] = f(a_i)`` for the hidden layers
     ``i = 1 .. L-1``; ``h[L]`` is the network output (after the output
@@ -51,7 +51,7 @@ class OutputError:
 
     ``error(out)`` is ``OUTPUT_ERRORS[(out_activation, loss)](targets, out)``
     with each row multiplied by its sample weight and the whole divided by
-    the batch's (weighted) size ``n``: METHODS.md's ``e``.
+    the batch's (weighted) size ``n``: the rules' ``e``.
 
     Parameters
     ----------

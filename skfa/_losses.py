@@ -16,9 +16,10 @@ poisson          exp              sum_k [y_k log(y_k / y_hat_k) - y_k + y_hat_k]
 
 ``OUTPUT_ERRORS[(out_activation, loss)](y, out, xp)`` is the per-sample
 output error ``dLoss/da_L`` (before the division by the batch size that
-turns it into METHODS.md's ``e``). For every canonical pair above it is
+turns it into the rules' ``e``). For every canonical pair above it is
 ``out - y``; the one non-canonical pair, a logistic output with squared error
-(the autoencoder of seed 001, experiment 3), has
+(the autoencoder of the general feedback-alignment update rule's
+experiment 3), has
 ``(out - y) * out * (1 - out)``.
 """
 

@@ -27,6 +27,7 @@ class FeedbackAlignmentRegressor(RegressorMixin, BaseFeedbackAlignment):
         loss the half Poisson deviance, output error ``e = (y_hat - y) / m``
         (the canonical link); targets must be non-negative.
 
+    {network}
     {parameters}
     Attributes
     ----------

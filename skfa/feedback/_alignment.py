@@ -22,8 +22,8 @@ class FA(FeedbackRule, name="fa"):
     Parameters
     ----------
     derivative : bool, default=True
-        Multiply by ``f'(a_i)``; False replaces it by 1 (seed 003, future
-        work 1).
+        Multiply by ``f'(a_i)``; False replaces it by 1 (Espinosa Zarlenga
+        and Niklasson's future work 1).
 
     References
     ----------

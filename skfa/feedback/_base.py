@@ -30,7 +30,9 @@ def register(name, factory):
 class Progress:
     """Where training stands, as :meth:`FeedbackRule.refresh_feedback` sees it.
 
-    Attributes
+    The training loop builds it; rules read its fields.
+
+    Parameters
     ----------
     epoch : int
         Epochs completed over the model's life (``warm_start`` and
@@ -54,12 +56,38 @@ class Progress:
     init: Any
 
     def draw(self, like):
-        """A fresh draw of ``feedback_init``, shaped, typed and placed like ``like``."""
+        """Draw ``feedback_init`` afresh, shaped, typed and placed like ``like``.
+
+        Parameters
+        ----------
+        like : array
+            The matrix to replace.
+
+        Returns
+        -------
+        array
+            The new draw, of ``like``'s shape, dtype, namespace and device.
+        """
         (fresh,) = draw_feedback([tuple(like.shape)], self.init, self.rng)
         return asarray_like(fresh, like)
 
     def noise(self, shape, std, like):
-        """Noise ``N(0, std**2)`` of ``shape``, typed and placed like ``like``."""
+        """Draw noise ``N(0, std**2)`` of ``shape``, typed and placed like ``like``.
+
+        Parameters
+        ----------
+        shape : tuple of int
+            The shape of the noise.
+        std : float
+            Its standard deviation.
+        like : array
+            An array of the dtype, namespace and device to use.
+
+        Returns
+        -------
+        array
+            The noise, drawn on the host generator, then moved.
+        """
         return asarray_like(self.rng.normal(0.0, std, size=shape), like)
 
 
@@ -73,7 +101,7 @@ class FeedbackRule(BaseEstimator):
     ``grad W_i = h_{i-1}.T @ delta_i`` (plus weight decay) and
     ``grad b_i = delta_i.sum(0)``.
 
-    Layers are numbered as in METHODS.md: ``i = 1 .. L-1`` are hidden, ``L``
+    Layers are numbered as in the user guide: ``i = 1 .. L-1`` are hidden, ``L``
     is the output, ``W_i`` has shape ``(n_{i-1}, n_i)``.
 
     Subclasses pass ``name="..."`` in their class statement to be selectable
@@ -103,7 +131,7 @@ class FeedbackRule(BaseEstimator):
             register(name, cls)
 
     def feedback_shapes(self, layer_units):
-        """Shapes of the feedback matrices, keyed by the layer that owns each.
+        """Return the shapes of the feedback matrices, keyed by owner.
 
         The matrices are drawn in this order and stored in that order in the
         estimator's ``feedback_weights_``. Raise ``ValueError`` here when the
@@ -118,6 +146,8 @@ class FeedbackRule(BaseEstimator):
         Returns
         -------
         shapes : dict of {hashable: tuple of int}
+            One entry per matrix; the keys are the rule's own (usually the
+            layer index).
         """
         return {}
 
@@ -171,37 +201,83 @@ class FeedbackRule(BaseEstimator):
     def refresh_feedback(self, feedback, progress):
         """Change the feedback before a step (default: keep it).
 
-        Called before every optimizer step with the training's
-        :class:`Progress`; returns the ``feedback`` the step uses.
+        Called before every optimizer step.
+
+        Parameters
+        ----------
+        feedback : object
+            What :meth:`prepare_feedback` (or the previous call) returned.
+        progress : Progress
+            Where training stands, with the generator for fresh draws.
+
+        Returns
+        -------
+        feedback : object
+            The feedback the step uses.
         """
         return feedback
 
     def transposes(self, feedback, weights):
-        """The matrices that stand in for ``W_{i+1}.T``, keyed by layer ``i + 1``.
+        """Return the matrices that stand in for ``W_{i+1}.T``, keyed by ``i + 1``.
 
-        For rules whose feedback takes the place of the transposed forward
-        weights layer by layer (FA and its relatives), ``{i + 1: B_{i+1}}``
-        for the hidden layers ``i = 1 .. L-1``; ``track_alignment`` reports
-        the angle between each ``W_{i+1}`` and ``B_{i+1}.T``. None (the
-        default) for rules without such matrices.
+        ``track_alignment`` reports the angle between each ``W_{i+1}`` and
+        ``B_{i+1}.T``.
+
+        Parameters
+        ----------
+        feedback : object
+            What :meth:`prepare_feedback` (or :meth:`refresh_feedback`) returned.
+        weights : dict of {int: array}
+            The forward weights ``W_1 .. W_L``, keyed by layer.
+
+        Returns
+        -------
+        transposes : dict of {int: array} or None
+            For rules whose feedback takes the place of the transposed
+            forward weights layer by layer (FA and its relatives),
+            ``{i + 1: B_{i+1}}`` for the hidden layers ``i = 1 .. L-1``;
+            None (the default) for rules without such matrices.
         """
         return None
 
     def learned_feedback(self, feedback):
-        """Feedback arrays that the optimizer trains next to the weights (default none).
+        """Return the feedback arrays that the optimizer trains (default none).
 
         Their gradients come from :meth:`feedback_gradients`; the estimator
         adds the same L2 term ``alpha * B / m`` that the weights get, and its
         optimizer steps them with the weights.
+
+        Parameters
+        ----------
+        feedback : object
+            What :meth:`prepare_feedback` returned.
+
+        Returns
+        -------
+        arrays : list of arrays
+            The arrays to train, updated in place by the optimizer.
         """
         return []
 
     def feedback_gradients(self, forward, deltas, gradients, feedback):
-        """Gradients of the arrays of :meth:`learned_feedback`, in its order.
+        """Return the gradients of the arrays of :meth:`learned_feedback`.
 
-        ``deltas`` is ``[delta_1, ..., delta_L]``, the output error last;
-        ``gradients`` is ``[h_0.T @ delta_1, ..., h_{L-1}.T @ delta_L]``, the
-        weights' gradients before weight decay (read them, do not modify them).
+        Parameters
+        ----------
+        forward : ForwardPass
+            The batch's forward pass, as :meth:`hidden_deltas` gets it.
+        deltas : list of arrays
+            ``[delta_1, ..., delta_L]``, the output error last.
+        gradients : list of arrays
+            ``[h_0.T @ delta_1, ..., h_{L-1}.T @ delta_L]``, the weights'
+            gradients before weight decay (read them, do not modify them).
+        feedback : object
+            What :meth:`prepare_feedback` (or :meth:`refresh_feedback`) returned.
+
+        Returns
+        -------
+        gradients : list of arrays
+            One per array of :meth:`learned_feedback`, in its order.
         """
         return []
 

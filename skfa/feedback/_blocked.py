@@ -1,4 +1,4 @@
-"""Feedback propagation and blocked DFA (Zarlenga and Niklasson, seed 003).
+"""Feedback propagation and blocked DFA (Espinosa Zarlenga and Niklasson).
 
 Both mix exact or chained deltas at the top of the network with direct
 projections below, trading a little parallelism for feedback from inner
@@ -13,7 +13,7 @@ from ._base import FeedbackRule, carry_down, pack, project
 
 
 class FeedbackPropagation(FeedbackRule, name="fp"):
-    """Feedback propagation: backpropagation on top, DFA below (seed 003, §4).
+    """Feedback propagation: backpropagation on top, DFA below.
 
     The top ``k = bp_depth`` hidden layers get backpropagation's deltas,
     ``delta_i = (delta_{i+1} @ W_{i+1}.T) * f'(a_i)`` for
@@ -32,13 +32,15 @@ class FeedbackPropagation(FeedbackRule, name="fp"):
         backpropagation; at most the number of hidden layers.
     derivative : bool, default=True
         Multiply the directly projected deltas by ``f'(a_i)``; False
-        replaces it by 1 (seed 003, future work 1). The backpropagated
+        replaces it by 1 (the paper's future work 1). The backpropagated
         layers always use ``f'``, as the gradient does.
 
     References
     ----------
-    Zarlenga and Niklasson, "Blocked Direct Feedback Alignment" (seed 003),
-    Section 4; 15 x 720 networks with ``bp_depth`` 0 to 5 in Section 6.2.2.
+    Espinosa Zarlenga and Niklasson, "Blocked Direct Feedback Alignment:
+    Exploring the Benefits of Direct Feedback Alignment", project report,
+    Cornell University (undated): Section 4; 15 x 720 networks with
+    ``bp_depth`` 0 to 5 in Section 6.2.2.
     """
 
     _parameter_constraints = {
@@ -77,7 +79,7 @@ class FeedbackPropagation(FeedbackRule, name="fp"):
 
 
 class BlockedDFA(FeedbackRule, name="bdfa"):
-    """Blocked direct feedback alignment (seed 003, §5).
+    """Blocked direct feedback alignment (Espinosa Zarlenga and Niklasson).
 
     The hidden layers are grouped from the top into blocks of ``s =
     block_size`` layers. Each layer of a block gets a direct projection of
@@ -95,13 +97,15 @@ class BlockedDFA(FeedbackRule, name="bdfa"):
         ``s``, the number of hidden layers in a block (the lowest block may
         have fewer).
     derivative : bool, default=True
-        Multiply by ``f'(a_i)``; False replaces it by 1 (seed 003, future
+        Multiply by ``f'(a_i)``; False replaces it by 1 (the paper's future
         work 1).
 
     References
     ----------
-    Zarlenga and Niklasson, "Blocked Direct Feedback Alignment" (seed 003),
-    Section 5; 100-layer networks with blocks of 25 and 50 in Table 1.
+    Espinosa Zarlenga and Niklasson, "Blocked Direct Feedback Alignment:
+    Exploring the Benefits of Direct Feedback Alignment", project report,
+    Cornell University (undated): Section 5; 100-layer networks with blocks
+    of 25 and 50 in Table 1.
     """
 
     _parameter_constraints = {

@@ -13,7 +13,7 @@ def auxiliary_error(forward, i, B):
     through the output activation and loss, against the targets.
 
     For softmax and cross-entropy this is ``(softmax(h_i @ B_i.T) - Y) / m``,
-    the local error of LAFS (seed 001, experiment 2), scaled like ``e``.
+    the local error of LAFS (Gilmer et al. 2017), scaled like ``e``.
     """
     return forward.output_error.from_logits(forward.h[i] @ B.T)
 
@@ -36,14 +36,15 @@ class DFA(FeedbackRule, name="dfa"):
         ``e_i = softmax(h_i @ B_i.T) - Y`` (divided by m like ``e``; for other
         outputs, the estimator's output activation and loss take softmax's
         place): a fixed random read-out of the layer's *output*, then sent
-        back through the same ``B_i`` (LAFS; seed 001, experiment 2). Seed
-        001 writes the read-out from the layer's input, ``B_i.T h_{i-1}``,
-        whose shapes do not fit its own ``B_i``; skfa follows METHODS.md and
-        Gilmer et al.'s LAFS and reads it from ``h_i``. No layer then waits
+        back through the same ``B_i`` (LAFS, as the general feedback-alignment
+        update rule's experiment 2 uses it). That paper writes the read-out
+        from the layer's input, ``B_i.T h_{i-1}``, whose shapes do not fit its
+        own ``B_i``; skfa follows Gilmer et al.'s LAFS and reads it from
+        ``h_i``. No layer then waits
         for the output. Costs two GEMMs per layer instead of one in all.
     derivative : bool, default=True
-        Multiply by ``f'(a_i)``; False replaces it by 1 (seed 003, future
-        work 1).
+        Multiply by ``f'(a_i)``; False replaces it by 1 (Espinosa Zarlenga
+        and Niklasson's future work 1).
 
     References
     ----------
@@ -93,8 +94,8 @@ class IFA(FeedbackRule, name="ifa"):
     Parameters
     ----------
     derivative : bool, default=True
-        Multiply by ``f'(a_i)``; False replaces it by 1 (seed 003, future
-        work 1).
+        Multiply by ``f'(a_i)``; False replaces it by 1 (Espinosa Zarlenga
+        and Niklasson's future work 1).
 
     References
     ----------

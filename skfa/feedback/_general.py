@@ -1,4 +1,4 @@
-"""The general feedback rule of seed 001: each hidden delta mixes several terms."""
+"""The general feedback-alignment update rule: each hidden delta mixes several terms."""
 
 from sklearn.utils._param_validation import StrOptions
 
@@ -7,7 +7,7 @@ from ._direct import auxiliary_error, direct_shapes
 
 
 class GeneralRule(FeedbackRule):
-    """The general feedback update rule, strategies s1, s2 and s3 (seed 001, Table 1).
+    """The general feedback-alignment update rule, strategies s1, s2 and s3.
 
     ``delta_i = F(terms) * f'(a_i)``, F the element-wise mean of the terms a
     layer uses, from three kinds:
@@ -44,17 +44,18 @@ class GeneralRule(FeedbackRule):
         Which terms each layer mixes, as above.
     aux : bool, default=False
         Use each layer's own auxiliary error ``e_i = softmax(h_i @ B_i.T) - Y``
-        in its direct term in place of ``e`` (LAFS; seed 001, experiment 2,
-        Table 3); see :class:`DFA` for the reading of the read-out.
+        in its direct term in place of ``e`` (LAFS, the paper's experiment
+        2, Table 3); see :class:`DFA` for the reading of the read-out.
     derivative : bool, default=True
         Multiply by ``f'(a_i)`` (also in the direct-only deltas of s3);
-        False replaces it by 1 (seed 003, future work 1).
+        False replaces it by 1 (as Espinosa Zarlenga and
+        Niklasson propose).
 
     References
     ----------
-    Seed 001, "A general feedback-alignment update rule": equation (4),
-    Table 1, Tables 2 and 3 (MNIST 2x800 tanh: s1 1.96 %, s2 1.95 %, s3 2.03 %
-    test error; with auxiliary errors 1.66 %, 1.86 %, 1.87 %).
+    A workshop paper proposing a general feedback-alignment update rule (its
+    text names no authors, year or venue): equation (4) and Table 1 define
+    the strategies; Tables 2 and 3 report their MNIST test errors.
     """
 
     _parameter_constraints = {

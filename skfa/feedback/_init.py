@@ -6,9 +6,10 @@ matrix feeds its signal into; this is the dimension Nøkland's code uses
 (``ErrorFeedback``: ``1/sqrt(feedback:size(2))`` for a feedback tensor of
 shape (n_error, n_layer)).
 
-The structured matrices B1-B7 are seed 001's (experiment 4, Table 4). The
-seed writes their noise as N(0, 0.01) and says the sparsity "is randomly done
-using numpy" without a density; skfa reads 0.01 as the *standard deviation*
+The structured matrices B1-B7 are those of the general feedback-alignment
+update rule's experiment 4 (Table 4). The paper writes their noise as
+N(0, 0.01) and says the sparsity "is randomly done using numpy" without a
+density; skfa reads 0.01 as the *standard deviation*
 (NumPy's ``normal(0, 0.01)``, the same scale as B5's U(-0.01, 0.01)) and
 draws sparse ones as independent Bernoulli entries of density
 ``SPARSE_DENSITY``.
@@ -34,7 +35,7 @@ import math
 
 import numpy as np
 
-#: Standard deviation of the noise of B1, B3, B6 and B7 (seed 001's "0.01").
+#: Standard deviation of the noise of B1, B3, B6 and B7 (the paper's "0.01").
 NOISE_STD = 0.01
 #: Fraction of ones in B4 and B6. Measured with DFA on MNIST (784-256-256-10,
 #: tanh, 20,000 images, 3 epochs, SGD 0.01), test accuracy of B4 at density

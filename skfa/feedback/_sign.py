@@ -53,6 +53,7 @@ class SignSymmetry(FeedbackRule):
 
     @property
     def changes_feedback(self):
+        """Whether the magnitudes are redrawn before every batch ('batchwise')."""
         return self.magnitude == "batchwise"
 
     def feedback_shapes(self, layer_units):

@@ -15,7 +15,10 @@ class _Active:
 
 
 class Switch(FeedbackRule, name="switch"):
-    """One rule for the first epochs, then another (seed 003, future work 4).
+    """One rule for the first epochs, then another.
+
+    Espinosa Zarlenga and Niklasson propose switching between backpropagation
+    and DFA during training (their future work 4).
 
     ``first`` gives the hidden deltas during the first ``epochs`` epochs of
     the model's life (``warm_start`` and ``partial_fit`` continue the count,
@@ -70,6 +73,7 @@ class Switch(FeedbackRule, name="switch"):
 
     @property
     def changes_feedback(self):
+        """Whether either rule changes its feedback matrices during training."""
         return any(rule.changes_feedback for rule in self._rules().values())
 
     def feedback_shapes(self, layer_units):

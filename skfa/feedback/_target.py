@@ -22,8 +22,8 @@ class DRTP(FeedbackRule, name="drtp"):
     projected as ``2 * Y - 1``, which carries the sign of ``-e`` for every
     label. It is a classification
     rule: a regression target carries no sign of the error, and the
-    regressor, which accepts it, learns little with it (R^2 0.30 where the
-    other rules pass 0.9 in the test suite).
+    regressor, which accepts it, learns far less with it than with the
+    other rules.
 
     ``feedback_weights_`` holds ``[B_1, ..., B_{L-1}]``.
 

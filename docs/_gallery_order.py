@@ -1,0 +1,26 @@
+"""The order of the example gallery: from the first comparison to the details."""
+
+from pathlib import Path
+
+ORDER = [
+    "compare_methods.py",
+    "grid_search_methods.py",
+    "alignment_angles.py",
+    "xor_resampled_feedback.py",
+    "deep_network.py",
+    "autoencoder_mnist.py",
+]
+
+
+class ExampleOrder:
+    """Sort key of sphinx-gallery: the position of an example in ``ORDER``."""
+
+    def __init__(self, src_dir):
+        self.src_dir = src_dir
+
+    def __call__(self, filename):
+        name = Path(filename).name
+        return ORDER.index(name) if name in ORDER else len(ORDER)
+
+    def __repr__(self):
+        return f"{type(self).__name__}()"
