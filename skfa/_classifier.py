@@ -1,19 +1,16 @@
 """FeedbackAlignmentClassifier: MLPClassifier's interface, any feedback rule."""
 
 import numpy as np
-from sklearn.base import ClassifierMixin, _fit_context
+from sklearn.base import ClassifierMixin
 from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import (
-    _check_partial_fit_first_call,
-    type_of_target,
-    unique_labels,
-)
+from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import column_or_1d, validate_data
 
 from ._backend import float_dtypes, half_to_single, namespace, to_host
 from ._base import BaseFeedbackAlignment
+from ._compat import _check_partial_fit_first_call, _fit_context
 from ._docs import fill_doc
 
 

@@ -1,13 +1,13 @@
 """FeedbackAlignmentRegressor: MLPRegressor's interface, any feedback rule."""
 
-from sklearn.base import RegressorMixin, _fit_context
+from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
-from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import column_or_1d, validate_data
 
 from ._backend import float_dtypes, half_to_single, namespace
 from ._base import BaseFeedbackAlignment
+from ._compat import StrOptions, _fit_context
 from ._docs import fill_doc
 
 

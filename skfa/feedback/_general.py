@@ -1,7 +1,6 @@
 """The general feedback rule of seed 001: each hidden delta mixes several terms."""
 
-from sklearn.utils._param_validation import StrOptions
-
+from .._compat import StrOptions
 from ._base import FeedbackRule, fprime, pack, project, register
 from ._direct import auxiliary_error, direct_shapes
 

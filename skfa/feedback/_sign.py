@@ -2,9 +2,8 @@
 
 import math
 
-from sklearn.utils._param_validation import StrOptions
-
 from .._backend import namespace
+from .._compat import StrOptions
 from ._alignment import chain_shapes
 from ._base import FeedbackRule, carry_down, register
 
