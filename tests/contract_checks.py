@@ -3,7 +3,9 @@
 ``parametrize_with_checks`` yields every check for every estimator, and some
 of them can only skip here: the array API checks of namespaces that are not
 installed (torch, CuPy, dpnp), and the checks of methods the estimators do not
-have (``decision_function``; ``MLPClassifier`` has none either).
+have (``decision_function``; ``MLPClassifier`` has none either), and every
+array API check where scikit-learn cannot dispatch (SciPy older than 1.14;
+tests/test_array_api.py says so in its skip reason).
 :func:`contract_checks` leaves those out, so a skipped case always has a
 reason a reader can act on (a missing GPU). The array API checks run on the
 rules in :data:`ARRAY_API_CHECKED_RULES` (about 1 s each); the numbers of every
@@ -14,6 +16,7 @@ from functools import partial
 from importlib.util import find_spec
 
 import pytest
+from sklearn import config_context
 from sklearn.utils.estimator_checks import estimator_checks_generator
 
 #: Rules on which scikit-learn's array API estimator checks run.
@@ -25,6 +28,15 @@ _METHOD_CHECKS = {
         "decision_function"
     ),
 }
+
+
+def _dispatch_available():
+    """Whether scikit-learn can dispatch here (it needs SciPy >= 1.14)."""
+    try:
+        with config_context(array_api_dispatch=True):
+            return True
+    except (ImportError, RuntimeError):
+        return False
 
 
 def _check_name(check):
@@ -52,8 +64,10 @@ def _runs_here(estimator, check):
     if method is not None:
         return hasattr(estimator, method)
     if name.startswith("check_array_api"):
-        return estimator.feedback in ARRAY_API_CHECKED_RULES and all(
-            find_spec(namespace) is not None for namespace in _namespaces(check)
+        return (
+            estimator.feedback in ARRAY_API_CHECKED_RULES
+            and _dispatch_available()
+            and all(find_spec(name) is not None for name in _namespaces(check))
         )
     return True
 
