@@ -74,6 +74,28 @@ def namespace(*arrays):
     return namespace_and_device(*arrays)[0]
 
 
+def check_same_namespace(X, estimator, *, attribute, method):
+    """Raise a ValueError unless ``X`` is where ``estimator.<attribute>`` is.
+
+    Under ``array_api_dispatch`` a fitted estimator predicts on data of the
+    namespace and device it was fitted on (scikit-learn's rule); NumPy arrays,
+    lists and sparse matrices all count as NumPy on the host.
+    """
+    if not get_config()["array_api_dispatch"]:
+        return
+    fitted_xp, fitted_device = namespace_and_device(getattr(estimator, attribute))
+    X_xp, X_device = namespace_and_device(X)
+    if is_numpy(fitted_xp) and is_numpy(X_xp):
+        return
+    if X_xp is not fitted_xp or X_device != fitted_device:
+        raise ValueError(
+            f"Inputs passed to {type(estimator).__name__}.{method}() must use the "
+            "same namespace and the same device as those passed to fit(): fit "
+            f"used {_name(fitted_xp)} on {fitted_device}, X is {_name(X_xp)} on "
+            f"{X_device}."
+        )
+
+
 def float_dtypes(X):
     """The dtypes validation keeps, in the namespace of the input ``X``.
 

@@ -24,6 +24,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._backend import (
     asarray_like,
+    check_same_namespace,
     compute_namespace,
     device_scope,
     float_dtypes,
@@ -40,7 +41,6 @@ from ._compat import (
     StrOptions,
     _check_optimize_result,
     _check_sample_weight,
-    check_same_namespace,
 )
 from ._diagnostics import update_angles, weight_angles
 from ._forward import OutputError, forward_pass, predict_output

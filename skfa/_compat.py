@@ -1,7 +1,9 @@
 """Every private scikit-learn name skfa uses, imported in this one module.
 
-skfa supports scikit-learn 1.6 and later (the release that made
-``validate_data`` and ``__sklearn_tags__`` public API). What it needs beyond
+skfa supports scikit-learn 1.7 and later (1.7 gave MLPClassifier and
+MLPRegressor ``sample_weight`` and the Poisson loss, so that skfa's 'bp' is
+their exact drop-in; 1.6 made ``validate_data`` and ``__sklearn_tags__``
+public). What it needs beyond
 scikit-learn's public API is imported here and nowhere else, so a scikit-learn
 release that moves or changes one of these names breaks this module alone, and
 the version branches live in one place. The array helpers that scikit-learn
@@ -14,6 +16,9 @@ The parameter-validation vocabulary (``Interval``, ``StrOptions``, ...) and
 declare ``_parameter_constraints``; they have no public home yet.
 """
 
+import re
+
+import sklearn
 from sklearn.base import _fit_context
 from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import (
@@ -27,12 +32,10 @@ from sklearn.utils.multiclass import _check_partial_fit_first_call
 from sklearn.utils.optimize import _check_optimize_result
 from sklearn.utils.validation import _check_sample_weight
 
-try:
-    from sklearn.utils._array_api import check_same_namespace
-except ImportError:  # scikit-learn < 1.8 leaves fit and predict to agree
-
-    def check_same_namespace(X, estimator, *, attribute, method):
-        """Check nothing: this scikit-learn has no such check."""
+#: scikit-learn's (major, minor) version
+SKLEARN_VERSION = tuple(
+    map(int, re.match(r"(\d+)\.(\d+)", sklearn.__version__).groups())
+)
 
 
 def validate_params(estimator):
@@ -47,6 +50,7 @@ def validate_params(estimator):
 
 
 __all__ = [
+    "SKLEARN_VERSION",
     "Interval",
     "InvalidParameterError",
     "Options",
@@ -57,6 +61,5 @@ __all__ = [
     "_fit_context",
     "_safe_indexing",
     "_validate_style_kwargs",
-    "check_same_namespace",
     "validate_params",
 ]

@@ -4,8 +4,9 @@
 of them can only skip here: the array API checks of namespaces that are not
 installed (torch, CuPy, dpnp), and the checks of methods the estimators do not
 have (``decision_function``; ``MLPClassifier`` has none either), and every
-array API check where scikit-learn cannot dispatch (SciPy older than 1.14;
-tests/test_array_api.py says so in its skip reason).
+array API check where scikit-learn cannot dispatch (SciPy older than 1.14,
+classifiers on scikit-learn older than 1.8; tests/test_array_api.py says so in
+its skip reasons).
 :func:`contract_checks` leaves those out, so a skipped case always has a
 reason a reader can act on (a missing GPU). The array API checks run on the
 rules in :data:`ARRAY_API_CHECKED_RULES` (about 1 s each); the numbers of every
@@ -17,7 +18,10 @@ from importlib.util import find_spec
 
 import pytest
 from sklearn import config_context
+from sklearn.base import is_classifier
 from sklearn.utils.estimator_checks import estimator_checks_generator
+
+from skfa._compat import SKLEARN_VERSION
 
 #: Rules on which scikit-learn's array API estimator checks run.
 ARRAY_API_CHECKED_RULES = ("bp", "dfa", "kp")
@@ -30,8 +34,11 @@ _METHOD_CHECKS = {
 }
 
 
-def _dispatch_available():
-    """Whether scikit-learn can dispatch here (it needs SciPy >= 1.14)."""
+def _dispatch_available(estimator):
+    """Whether scikit-learn can dispatch here (it needs SciPy >= 1.14), and
+    ``estimator`` can under dispatch (classifiers need scikit-learn >= 1.8)."""
+    if is_classifier(estimator) and SKLEARN_VERSION < (1, 8):
+        return False
     try:
         with config_context(array_api_dispatch=True):
             return True
@@ -66,7 +73,7 @@ def _runs_here(estimator, check):
     if name.startswith("check_array_api"):
         return (
             estimator.feedback in ARRAY_API_CHECKED_RULES
-            and _dispatch_available()
+            and _dispatch_available(estimator)
             and all(find_spec(name) is not None for name in _namespaces(check))
         )
     return True

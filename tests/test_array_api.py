@@ -12,6 +12,7 @@ from skfa import (
     FeedbackAlignmentClassifier,
     FeedbackAlignmentRegressor,
 )
+from skfa._compat import SKLEARN_VERSION
 from skfa.feedback import DFA, FEEDBACK_RULES, GeneralRule
 
 xps = pytest.importorskip("array_api_strict")
@@ -22,6 +23,12 @@ try:
 except (ImportError, RuntimeError) as exc:  # e.g. SciPy older than 1.14
     pytest.skip(f"no array API dispatch: {exc}", allow_module_level=True)
 
+#: the classifier binarizes its targets with scikit-learn's LabelBinarizer
+needs_sklearn_1_8 = pytest.mark.skipif(
+    SKLEARN_VERSION < (1, 8),
+    reason="classifiers under array API dispatch need scikit-learn >= 1.8 "
+    "(its LabelBinarizer): pip install 'scikit-learn>=1.8'",
+)
 METHODS = [*sorted(FEEDBACK_RULES), DFA(aux=True), GeneralRule("s3", aux=True)]
 #: (dtype, array_api_strict device, rtol against NumPy)
 PRECISIONS = {
@@ -98,6 +105,7 @@ def _assert_same_output(expected, result, precision, atol=0):
     assert_allclose(_host(result), expected, rtol=rtol, atol=atol)
 
 
+@needs_sklearn_1_8
 @pytest.mark.parametrize("precision", PRECISIONS)
 @pytest.mark.parametrize("method", METHODS, ids=str)
 def test_classifier_every_rule(data, method, precision):
@@ -150,6 +158,7 @@ def test_autoencoder_every_rule(data, method, precision):
     assert score == pytest.approx(numpy_fit.score(X_test), rel=PRECISIONS[precision][2])
 
 
+@needs_sklearn_1_8
 @pytest.mark.parametrize("precision", PRECISIONS)
 @pytest.mark.parametrize(
     "params",
@@ -181,6 +190,7 @@ def test_classifier_options(data, params, precision):
         assert len(xp_fit.validation_scores_) == 4
 
 
+@needs_sklearn_1_8
 @pytest.mark.parametrize("method", ["dfa", "kp"])
 def test_partial_fit_and_warm_start(data, method):
     X, y, _ = data
@@ -197,12 +207,24 @@ def test_partial_fit_and_warm_start(data, method):
 
 
 def test_predict_in_another_namespace_raises(data):
+    X, _, Y = data
+    reg = FeedbackAlignmentRegressor(**SETTINGS)
+    with config_context(array_api_dispatch=True):
+        reg.fit(_strict(X, "float64"), _strict(Y, "float64"))
+        with pytest.raises(ValueError, match="must use the same namespace"):
+            reg.predict(X)
+        with pytest.raises(ValueError, match="fit used array_api_strict"):
+            reg.predict(_strict(X, "float32"))  # another device
+
+
+def test_classifier_on_scikit_learn_1_7_names_the_remedy(data, monkeypatch):
     X, y, _ = data
+    monkeypatch.setattr("skfa._classifier.SKLEARN_VERSION", (1, 7))
     clf = FeedbackAlignmentClassifier(**SETTINGS)
     with config_context(array_api_dispatch=True):
-        clf.fit(_strict(X, "float64"), _strict(y, "float64"))
-        with pytest.raises(ValueError, match="must use the same namespace"):
-            clf.predict_proba(X)
+        with pytest.raises(ValueError, match=r"pip install 'scikit-learn>=1.8'"):
+            clf.fit(_strict(X, "float64"), _strict(y, "float64"))
+    assert clf.set_params(max_iter=1).fit(X, y).n_iter_ == 1  # NumPy still fits
 
 
 def test_without_dispatch_numpy_is_unchanged(data):
