@@ -33,7 +33,8 @@ def small_classification():
 
 @pytest.fixture(scope="session")
 def mnist():
-    """Real MNIST from ../shared/data/mnist, verified against its SHA256SUMS."""
+    """Real MNIST from ../shared/data/mnist, verified against its SHA256SUMS:
+    ``(X_train, y_train, X_test, y_test)``."""
     if not SHARED_MNIST.is_dir():
         pytest.skip(f"no MNIST at {SHARED_MNIST}")
-    return load_mnist(SHARED_MNIST)
+    return load_mnist(SHARED_MNIST, return_X_y=True)
