@@ -96,6 +96,11 @@ def test_tiny_files_round_trip(tmp_path, gz, dtype):
     assert_array_equal(bunch.target_names, range(10))
     assert bunch.X_test[1].reshape(bunch.image_shape).shape == (28, 28)
     assert "60,000 training images" in bunch.DESCR
+    assert sorted(bunch.keys()) == sorted(dict(bunch))  # a dict all the same
+    with pytest.warns(FutureWarning, match="return_X_y=True"):
+        unpacked = tuple(bunch)  # the 0.1 tuple, for now
+    for old, new in zip(unpacked, arrays):
+        assert_array_equal(old, new)
     assert X_train.shape == (3, 784) and X_test.shape == (2, 784)
     assert X_train.dtype == X_test.dtype == dtype
     assert y_train.dtype == y_test.dtype == np.int64

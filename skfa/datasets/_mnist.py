@@ -125,6 +125,26 @@ scaled to [0, 1] (pixel / 255), with their digit 0-9: the original split of
 others), on which MNIST results are reported."""
 
 
+class _MNISTBunch(Bunch):
+    """load_mnist's Bunch, which still unpacks as the tuple it used to return.
+
+    Unpacking it, ``X_train, y_train, X_test, y_test = load_mnist(path)``, gives
+    the four arrays with a FutureWarning, for the code written before the
+    Bunch; it will iterate over its keys, as every Bunch does, in skfa 0.2.
+    """
+
+    def __iter__(self):
+        warnings.warn(
+            "load_mnist returns a Bunch: unpacking it as (X_train, y_train, "
+            "X_test, y_test) is deprecated and will stop working in skfa 0.2. "
+            "Pass return_X_y=True for the tuple, or use the Bunch's attributes "
+            "(mnist.X_train, ...).",
+            FutureWarning,
+            stacklevel=2,
+        )
+        return iter((self.X_train, self.y_train, self.X_test, self.y_test))
+
+
 def load_mnist(path=None, *, return_X_y=False, dtype=np.float32, verify=True):
     """Load MNIST as flat images scaled to [0, 1] and int64 labels.
 
@@ -168,6 +188,10 @@ def load_mnist(path=None, *, return_X_y=False, dtype=np.float32, verify=True):
         DESCR : str
             A description of the data set.
 
+        Unpacking it as ``X_train, y_train, X_test, y_test``, as code written
+        for skfa 0.1's tuple does, still works, with a FutureWarning, until
+        skfa 0.2.
+
     (X_train, y_train, X_test, y_test) : tuple of ndarrays
         With ``return_X_y=True``: the four arrays above.
 
@@ -196,7 +220,7 @@ def load_mnist(path=None, *, return_X_y=False, dtype=np.float32, verify=True):
     if return_X_y:
         return arrays
     X_train, y_train, X_test, y_test = arrays
-    return Bunch(
+    return _MNISTBunch(
         X_train=X_train,
         y_train=y_train,
         X_test=X_test,
