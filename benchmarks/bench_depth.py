@@ -80,7 +80,7 @@ def main(argv=None):
         args.depths, args.width, args.block_size, args.epochs = [2, 4, 8], 32, 2, 2
         source = "load_digits (--quick)"
     else:
-        X, y, _, _ = load_mnist(args.data)
+        X, y, _, _ = load_mnist(args.data, return_X_y=True)
         X, y = X[: args.n_train], y[: args.n_train]
         source = "MNIST"
 

@@ -64,7 +64,7 @@ def main():
     parser.add_argument("--device", default="cuda", help="'cuda' or 'cuda:N'")
     args = parser.parse_args()
 
-    X, y, _, _ = load_mnist(args.data)
+    X, y, _, _ = load_mnist(args.data, return_X_y=True)
     X, y = X[: args.n_train], y[: args.n_train]
     warnings.simplefilter("ignore", ConvergenceWarning)
     reason = gpu_unavailable(X, y, args.device)

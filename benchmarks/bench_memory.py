@@ -96,7 +96,7 @@ def main():
     if args.early_stopping:
         settings["early_stopping"] = True
     tracemalloc.start()
-    X, y, _, _ = load_mnist(args.data)
+    X, y, _, _ = load_mnist(args.data, return_X_y=True)
     gc.collect()
     needed = needed_bytes(X, y, n_classes=len(np.unique(y)))
     velocities = needed["optimizer state (SGD velocities)"]

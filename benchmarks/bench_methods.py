@@ -48,7 +48,7 @@ def main():
     parser.add_argument("--out", help="also write the table to this markdown file")
     args = parser.parse_args()
 
-    X, y, X_test, y_test = load_mnist(args.data)
+    X, y, X_test, y_test = load_mnist(args.data, return_X_y=True)
     models = {"MLPClassifier": MLPClassifier(**SETTINGS)}
     names = sorted(set(FEEDBACK_RULES) - {"switch"})
     for name in names:

@@ -103,7 +103,7 @@ def main():
     )
     args = parser.parse_args()
 
-    X, y, _, _ = load_mnist(args.data)
+    X, y, _, _ = load_mnist(args.data, return_X_y=True)
     models = {"MLPClassifier": MLPClassifier(**SETTINGS)}
     for method in args.methods:
         models[method] = FeedbackAlignmentClassifier(feedback=method, **SETTINGS)

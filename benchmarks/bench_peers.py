@@ -83,7 +83,7 @@ def load(data, samples, quick):
         return (X / 16).astype(np.float32), y
     from skfa.datasets import load_mnist
 
-    X, y = load_mnist(data)[:2]
+    X, y = load_mnist(data, return_X_y=True)[:2]
     return X[:samples], y[:samples]
 
 

@@ -564,7 +564,7 @@ def run(name, args, command):
         scope = f"{n_train} seeds, {budget} steps of one example"
         data = None
     else:
-        X, y, X_test, y_test = load_mnist(args.data)
+        X, y, X_test, y_test = load_mnist(args.data, return_X_y=True)
         X, y = X[:n_train], y[:n_train]
         if args.quick:
             X_test, y_test = X_test[:1000], y_test[:1000]

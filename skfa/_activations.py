@@ -19,10 +19,10 @@ Output activations: ``softmax`` (multiclass), ``logistic`` (binary and
 multilabel), ``identity`` (squared error) and ``exp`` (Poisson loss).
 """
 
-from sklearn.utils._array_api import _expit
+from scipy.special import expit
 
 from . import _kernels
-from ._backend import apply_inplace, supports_out
+from ._backend import apply_inplace, is_numpy, supports_out
 
 
 def _identity(a, xp):
@@ -30,7 +30,9 @@ def _identity(a, xp):
 
 
 def _logistic(a, xp):
-    return _expit(a, out=a, xp=xp)
+    if is_numpy(xp):
+        return expit(a, out=a)
+    return 1 / (1 + xp.exp(-a))
 
 
 def _tanh(a, xp):

@@ -3,14 +3,14 @@
 from numbers import Integral
 
 from scipy.sparse import issparse
-from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.metrics import mean_squared_error
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._backend import float_dtypes, half_to_single, namespace
 from ._base import BaseFeedbackAlignment
+from ._compat import Interval, StrOptions, _fit_context
 from ._docs import fill_doc
 from ._forward import predict_output
 
@@ -32,7 +32,9 @@ class FeedbackAlignmentAutoencoder(
     autoencoders trained with DFA and s1-s3).
     ``transform`` returns the activations of the code layer, so the
     autoencoder can stand in front of any estimator in a ``Pipeline``;
-    ``inverse_transform`` decodes codes, ``predict`` reconstructs.
+    ``inverse_transform`` decodes codes, so that, as for scikit-learn's
+    transformers (``PCA``), ``inverse_transform(transform(X))`` reconstructs X;
+    there is no ``predict``.
 
     Every rule of :mod:`skfa.feedback` trains it but 'drtp': target projection
     sends the targets, here the inputs themselves, which carry no sign of the
@@ -314,21 +316,6 @@ class FeedbackAlignmentAutoencoder(
             codes, *decoder, self.activation, self.out_activation_, namespace(codes)
         )
 
-    def predict(self, X):
-        """Reconstruct X: ``inverse_transform(transform(X))``, in one pass.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The data.
-
-        Returns
-        -------
-        X_hat : ndarray of shape (n_samples, n_features)
-            The reconstructions.
-        """
-        return self._predict(X)
-
     def score(self, X, y=None, sample_weight=None):
         """Return minus the mean squared reconstruction error.
 
@@ -344,7 +331,8 @@ class FeedbackAlignmentAutoencoder(
         Returns
         -------
         score : float
-            ``-mean((X - predict(X))**2)``: 0 is a perfect reconstruction.
+            ``-mean((X - X_hat)**2)`` with ``X_hat =
+            inverse_transform(transform(X))``: 0 is a perfect reconstruction.
         """
         X = self._validate_predict_input(X, "score")
         X_hat = self._predict(X, check_input=False)

@@ -1,7 +1,8 @@
 """Array namespaces and devices: where a fit computes, and moving arrays there.
 
 The training core never names NumPy in its hot path: it takes the array
-namespace from the data (through scikit-learn's vendored ``array_api_compat``)
+namespace from the data (through the ``array-api-compat`` package, by
+scikit-learn's rule: see :func:`namespace_and_device`)
 and calls these helpers for the few operations where the array API standard
 has no in-place form. NumPy and CuPy get the in-place ``out=`` path, every
 other namespace the functional one.
@@ -25,22 +26,11 @@ wherever it trains, up to float rounding.
 import re
 from contextlib import nullcontext
 
+import array_api_compat
+import array_api_compat.numpy as numpy_namespace
 import numpy as np
 import scipy.sparse as sp
-from sklearn.externals import array_api_compat
-from sklearn.utils._array_api import (
-    _convert_to_numpy,
-    get_namespace,
-    get_namespace_and_device,
-)
-
-try:
-    from sklearn.utils._array_api import check_same_namespace
-except ImportError:  # older scikit-learn releases have no such check
-
-    def check_same_namespace(X, estimator, *, attribute, method):
-        """Check nothing: this scikit-learn leaves fit and predict to agree."""
-
+from sklearn import get_config
 
 _OUT_NAMESPACES = ("numpy", "cupy")
 _DEVICE = re.compile(r"cuda(?::(\d+))?")
@@ -53,33 +43,57 @@ def _name(xp):
 
 def _placed(array):
     # an array of another library than NumPy, e.g. one that device= moved
-    return hasattr(array, "__array_namespace__") and not isinstance(
-        array, (np.ndarray, np.generic)
-    )
+    return array_api_compat.is_array_api_obj(
+        array
+    ) and not array_api_compat.is_numpy_array(array)
 
 
 def namespace_and_device(*arrays):
     """Return the array namespace and the device of ``arrays``.
 
-    Under ``array_api_dispatch``, those of the data (scikit-learn's rule).
-    Without it, NumPy's, unless the arrays belong to another library, which
-    only happens to the arrays that ``device=`` put on a GPU: then theirs.
+    Under ``array_api_dispatch``, those of the data (scikit-learn's rule);
+    None, sparse matrices, lists and data frames are passed over. Without it,
+    NumPy's (array-api-compat's wrapper) on ``"cpu"``, unless the arrays
+    belong to another library, which only happens to the arrays that
+    ``device=`` put on a GPU: then theirs.
     """
-    xp, is_array_api, device = get_namespace_and_device(*arrays)
-    if is_array_api:
-        return xp, device
-    placed = [array for array in arrays if _placed(array)]
+    if get_config()["array_api_dispatch"]:
+        placed = [a for a in arrays if array_api_compat.is_array_api_obj(a)]
+    else:
+        placed = [array for array in arrays if _placed(array)]
     if placed:
         return (
             array_api_compat.array_namespace(*placed),
             array_api_compat.device(placed[0]),
         )
-    return xp, device
+    return numpy_namespace, "cpu"
 
 
 def namespace(*arrays):
     """Return the array namespace of ``arrays`` (see :func:`namespace_and_device`)."""
     return namespace_and_device(*arrays)[0]
+
+
+def check_same_namespace(X, estimator, *, attribute, method):
+    """Raise a ValueError unless ``X`` is where ``estimator.<attribute>`` is.
+
+    Under ``array_api_dispatch`` a fitted estimator predicts on data of the
+    namespace and device it was fitted on (scikit-learn's rule); NumPy arrays,
+    lists and sparse matrices all count as NumPy on the host.
+    """
+    if not get_config()["array_api_dispatch"]:
+        return
+    fitted_xp, fitted_device = namespace_and_device(getattr(estimator, attribute))
+    X_xp, X_device = namespace_and_device(X)
+    if is_numpy(fitted_xp) and is_numpy(X_xp):
+        return
+    if X_xp is not fitted_xp or X_device != fitted_device:
+        raise ValueError(
+            f"Inputs passed to {type(estimator).__name__}.{method}() must use the "
+            "same namespace and the same device as those passed to fit(): fit "
+            f"used {_name(fitted_xp)} on {fitted_device}, X is {_name(X_xp)} on "
+            f"{X_device}."
+        )
 
 
 def float_dtypes(X):
@@ -88,7 +102,7 @@ def float_dtypes(X):
     ``(float64, float32)``, and float16 where the namespace has it, which
     :func:`half_to_single` then moves up: every other dtype becomes float64.
     """
-    xp, _ = get_namespace(X)
+    xp = namespace(X)
     half = (xp.float16,) if hasattr(xp, "float16") else ()
     return xp.float64, xp.float32, *half
 
@@ -99,6 +113,11 @@ def half_to_single(X):
     if X.dtype != getattr(xp, "float16", None):
         return X
     return X.astype(np.float32) if sp.issparse(X) else xp.astype(X, xp.float32)
+
+
+def is_numpy(xp):
+    """Whether ``xp`` is NumPy (or array-api-compat's wrapper of it)."""
+    return _name(xp) == "numpy"
 
 
 def supports_out(xp):
@@ -135,7 +154,7 @@ def _cuda_namespace(index):
             f"package matches its CUDA version ({_CUDA_EXTRAS}), or use "
             "device='cpu'."
         )
-    from sklearn.externals.array_api_compat import cupy as xp
+    from array_api_compat import cupy as xp
 
     return xp, cupy.cuda.Device(index)
 
@@ -166,7 +185,7 @@ def compute_namespace(X, device):
             f"device={device!r} trains on dense arrays; pass X.toarray(), or "
             "use device='cpu' for sparse X."
         )
-    if _name(namespace(X)) != "numpy":
+    if not is_numpy(namespace(X)):
         raise ValueError(
             f"device={device!r} moves NumPy data to a GPU; under "
             "array_api_dispatch, pass the data already on its device and keep "
@@ -184,7 +203,14 @@ def to_host(array):
     """``array`` as a NumPy array in host memory (itself if it is one, or sparse)."""
     if array is None or isinstance(array, np.ndarray) or sp.issparse(array):
         return array
-    return _convert_to_numpy(array, namespace(array))
+    if array_api_compat.is_cupy_array(array):
+        return array.get()
+    if array_api_compat.is_torch_array(array):
+        return array.cpu().numpy()
+    xp = array_api_compat.array_namespace(array)
+    if _name(xp) == "array_api_strict":  # it converts from its CPU device only
+        array = xp.asarray(array, device=xp.Device("CPU_DEVICE"))
+    return np.asarray(array)
 
 
 def move(arrays, xp, device):
@@ -197,7 +223,7 @@ def move(arrays, xp, device):
     for array in arrays:
         if array is None or id(array) in moved:
             continue
-        if _name(xp) == "numpy":
+        if is_numpy(xp):
             moved[id(array)] = to_host(array)
         elif namespace_and_device(array) == (xp, device):
             moved[id(array)] = array

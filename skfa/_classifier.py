@@ -1,20 +1,20 @@
 """FeedbackAlignmentClassifier: MLPClassifier's interface, any feedback rule."""
 
 import numpy as np
-from sklearn.base import ClassifierMixin, _fit_context
+import sklearn
+from sklearn.base import ClassifierMixin
 from sklearn.metrics import accuracy_score
+from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import (
-    _check_partial_fit_first_call,
-    type_of_target,
-    unique_labels,
-)
+from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import column_or_1d, validate_data
 
-from ._backend import float_dtypes, half_to_single, namespace, to_host
+from ._backend import float_dtypes, half_to_single, is_numpy, namespace, to_host
 from ._base import BaseFeedbackAlignment
+from ._compat import SKLEARN_VERSION, _check_partial_fit_first_call, _fit_context
 from ._docs import fill_doc
+from ._export import to_mlp
 
 
 @fill_doc
@@ -145,6 +145,13 @@ class FeedbackAlignmentClassifier(ClassifierMixin, BaseFeedbackAlignment):
             reset=reset,
         )
         X = half_to_single(X)
+        if SKLEARN_VERSION < (1, 8) and not is_numpy(namespace(y)):
+            raise ValueError(
+                f"{type(self).__name__} under array_api_dispatch needs "
+                "scikit-learn >= 1.8, whose LabelBinarizer takes array API "
+                f"targets; this is scikit-learn {sklearn.__version__}: pip "
+                "install 'scikit-learn>=1.8'."
+            )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
 
@@ -283,6 +290,27 @@ class FeedbackAlignmentClassifier(ClassifierMixin, BaseFeedbackAlignment):
         """
         y_prob = self._predict_proba(X, "predict_log_proba")
         return namespace(y_prob).log(y_prob)
+
+    def to_mlp(self):
+        """This fitted classifier as the equivalent fitted ``MLPClassifier``.
+
+        Trained, the network is an ordinary multi-layer perceptron: the
+        feedback rule only shaped its training. The returned
+        :class:`sklearn.neural_network.MLPClassifier` has this classifier's
+        weights and the parameters that MLPClassifier takes, and gives the
+        same ``predict``, ``predict_proba`` and ``predict_log_proba``, so the
+        tools written for scikit-learn's MLPs take the model: ONNX export with
+        skl2onnx (``skl2onnx.to_onnx(clf.to_mlp(), X[:1])``), scikit-learn's
+        inspection tools, any code that expects an ``MLPClassifier``.
+
+        Returns
+        -------
+        mlp : sklearn.neural_network.MLPClassifier
+            Fitted, with copies of the weights (NumPy arrays on the host, also
+            for a model fitted on a GPU or under array API dispatch), the
+            classes and the training record (``loss_curve_``, ``n_iter_``, ...).
+        """
+        return to_mlp(self, MLPClassifier)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

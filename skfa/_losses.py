@@ -23,7 +23,14 @@ experiment 3), has
 ``(out - y) * out * (1 - out)``.
 """
 
-from sklearn.utils._array_api import _xlogy
+import numpy as np
+
+
+def _xlogy(x, y, xp):
+    """``x * log(y)``, with 0 where ``x`` is 0 (SciPy's ``xlogy``, any namespace)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        product = x * xp.log(y)
+    return xp.where(x == 0, xp.zeros_like(product), product)
 
 
 def _weighted_mean(values, sample_weight, xp):

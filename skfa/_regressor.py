@@ -1,14 +1,16 @@
 """FeedbackAlignmentRegressor: MLPRegressor's interface, any feedback rule."""
 
-from sklearn.base import RegressorMixin, _fit_context
+from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
-from sklearn.utils._param_validation import StrOptions
+from sklearn.neural_network import MLPRegressor
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import column_or_1d, validate_data
 
 from ._backend import float_dtypes, half_to_single, namespace
 from ._base import BaseFeedbackAlignment
+from ._compat import StrOptions, _fit_context
 from ._docs import fill_doc
+from ._export import to_mlp
 
 
 @fill_doc
@@ -203,3 +205,24 @@ class FeedbackAlignmentRegressor(RegressorMixin, BaseFeedbackAlignment):
             The predicted values.
         """
         return self._predict(X)
+
+    def to_mlp(self):
+        """This fitted regressor as the equivalent fitted ``MLPRegressor``.
+
+        Trained, the network is an ordinary multi-layer perceptron: the
+        feedback rule only shaped its training. The returned
+        :class:`sklearn.neural_network.MLPRegressor` has this regressor's
+        weights and the parameters that MLPRegressor takes (``loss``
+        included), and gives the same ``predict``, so the tools written for
+        scikit-learn's MLPs take the model: ONNX export with skl2onnx
+        (``skl2onnx.to_onnx(reg.to_mlp(), X[:1])``), scikit-learn's inspection
+        tools, any code that expects an ``MLPRegressor``.
+
+        Returns
+        -------
+        mlp : sklearn.neural_network.MLPRegressor
+            Fitted, with copies of the weights (NumPy arrays on the host, also
+            for a model fitted on a GPU or under array API dispatch) and the
+            training record (``loss_curve_``, ``n_iter_``, ...).
+        """
+        return to_mlp(self, MLPRegressor)

@@ -34,10 +34,11 @@ def small_classification():
 
 @pytest.fixture(scope="session")
 def mnist():
-    """Real MNIST from ../shared/data/mnist, verified against its SHA256SUMS."""
+    """Real MNIST from ../shared/data/mnist, verified against its SHA256SUMS:
+    ``(X_train, y_train, X_test, y_test)``."""
     if not SHARED_MNIST.is_dir():
         pytest.skip(f"no MNIST at {SHARED_MNIST}")
-    return load_mnist(SHARED_MNIST)
+    return load_mnist(SHARED_MNIST, return_X_y=True)
 
 
 @pytest.fixture(params=["fast", "plain"])
@@ -55,25 +56,3 @@ def step_path(request, monkeypatch):
     else:
         monkeypatch.setenv("SKFA_NUMBA", "0")
     return request.param
-
-
-#: Rules on which scikit-learn's array API estimator checks run; the numbers of
-#: every rule under array API dispatch are tested in tests/test_array_api.py.
-ARRAY_API_CHECKED_RULES = ("bp", "dfa", "kp")
-
-
-def pytest_collection_modifyitems(items):
-    """Skip scikit-learn's array API checks (about 1 s each) of the other rules."""
-    skip = pytest.mark.skip(
-        reason="array API checks run on bp, dfa and kp; every rule is in "
-        "tests/test_array_api.py"
-    )
-    for item in items:
-        params = getattr(item, "callspec", None)
-        check = params.params.get("check") if params else None
-        name = getattr(getattr(check, "func", None), "__name__", "")
-        if (
-            name.startswith("check_array_api")
-            and params.params["estimator"].feedback not in ARRAY_API_CHECKED_RULES
-        ):
-            item.add_marker(skip)

@@ -60,9 +60,9 @@ def tiny(tmp_path):
 
 
 # -- the real files ----------------------------------------------------------
-# ``mnist`` is the session fixture of conftest.py: load_mnist(SHARED_MNIST)
-# with verify=True, loaded once and shared with the estimator tests; it skips
-# when the directory is absent.
+# ``mnist`` is the session fixture of conftest.py: load_mnist(SHARED_MNIST,
+# return_X_y=True) with verify=True, loaded once and shared with the estimator
+# tests; it skips when the directory is absent.
 
 
 def test_real_mnist(mnist):
@@ -88,7 +88,19 @@ def test_real_mnist(mnist):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_tiny_files_round_trip(tmp_path, gz, dtype):
     images, labels = _make(tmp_path, gz)
-    X_train, y_train, X_test, y_test = load_mnist(str(tmp_path), dtype=dtype)
+    bunch = load_mnist(str(tmp_path), dtype=dtype)
+    arrays = load_mnist(str(tmp_path), dtype=dtype, return_X_y=True)
+    X_train, y_train, X_test, y_test = arrays
+    for name, array in zip(["X_train", "y_train", "X_test", "y_test"], arrays):
+        assert_array_equal(bunch[name], array)
+    assert_array_equal(bunch.target_names, range(10))
+    assert bunch.X_test[1].reshape(bunch.image_shape).shape == (28, 28)
+    assert "60,000 training images" in bunch.DESCR
+    assert sorted(bunch.keys()) == sorted(dict(bunch))  # a dict all the same
+    with pytest.warns(FutureWarning, match="return_X_y=True"):
+        unpacked = tuple(bunch)  # the 0.1 tuple, for now
+    for old, new in zip(unpacked, arrays):
+        assert_array_equal(old, new)
     assert X_train.shape == (3, 784) and X_test.shape == (2, 784)
     assert X_train.dtype == X_test.dtype == dtype
     assert y_train.dtype == y_test.dtype == np.int64
@@ -102,7 +114,7 @@ def test_tiny_files_round_trip(tmp_path, gz, dtype):
 def test_gzipped_file_preferred_over_plain(tiny):
     directory = tiny[0]
     _write(directory, "t10k-labels-idx1-ubyte", _idx([9, 9], 0x801), gz=False)
-    assert_array_equal(load_mnist(directory)[3], [7, 2])
+    assert_array_equal(load_mnist(directory).y_test, [7, 2])
 
 
 # -- checksums ---------------------------------------------------------------
@@ -205,7 +217,7 @@ def test_openml_fallback_without_network(monkeypatch):
 
     monkeypatch.setattr(_mnist, "fetch_openml", fake_fetch_openml)
     with pytest.warns(UserWarning, match="downloading MNIST from OpenML"):
-        X_train, y_train, X_test, y_test = load_mnist()
+        X_train, y_train, X_test, y_test = load_mnist(return_X_y=True)
     assert calls == [
         (
             "mnist_784",

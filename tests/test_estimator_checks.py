@@ -1,6 +1,7 @@
 """scikit-learn's estimator contract, for both estimators and every rule."""
 
-from sklearn.utils.estimator_checks import parametrize_with_checks
+import pytest
+from contract_checks import contract_checks
 
 from skfa import FeedbackAlignmentClassifier, FeedbackAlignmentRegressor
 from skfa.feedback import DFA, FEEDBACK_RULES, GeneralRule
@@ -16,6 +17,6 @@ ESTIMATORS = [
 ]
 
 
-@parametrize_with_checks(ESTIMATORS)
+@pytest.mark.parametrize(("estimator", "check"), contract_checks(ESTIMATORS))
 def test_sklearn_contract(estimator, check):
     check(estimator)

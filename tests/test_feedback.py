@@ -1,6 +1,7 @@
 """The "reduces to" identities of METHODS.md and the rule protocol."""
 
 import copy
+import inspect
 
 import numpy as np
 import pytest
@@ -237,3 +238,14 @@ def test_custom_rule_instance_and_nested_params(digits):
         clf.coefs_[0], np.random.RandomState(0).uniform(-bound, bound, (64, 20))
     )
     assert not np.allclose(clf.coefs_[1], plain.coefs_[1])
+
+
+@pytest.mark.parametrize("name", sorted(FEEDBACK_RULES))
+def test_every_name_says_what_it_is(name):
+    # help(FEEDBACK_RULES[name]) explains the rule: a documented class, or a
+    # preset function whose docstring names the rule and parameters it builds
+    factory = FEEDBACK_RULES[name]
+    doc = inspect.getdoc(factory)
+    assert factory.__name__ != "<lambda>" and doc
+    rule = factory()
+    assert type(rule).__name__ in doc.split("\n")[0] or factory is type(rule)

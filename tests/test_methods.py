@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.model_selection import GridSearchCV
-from sklearn.utils._param_validation import InvalidParameterError
 
 from skfa import FeedbackAlignmentClassifier
+from skfa._compat import InvalidParameterError
 from skfa._forward import OutputError, forward_pass
 from skfa.feedback import (
     DFA,

@@ -204,7 +204,7 @@ def test_reconstruction_draws_square_images(pyplot, autoencoder, digits):
     X = digits[1]
     disp = ReconstructionDisplay.from_estimator(autoencoder, X, n_images=4)
 
-    X_hat = autoencoder.predict(X[:4])
+    X_hat = autoencoder.inverse_transform(autoencoder.transform(X[:4]))
     assert disp.ax_.shape == disp.images_.shape == (2, 4)
     assert disp.lines_ is None
     for j in range(4):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.datasets import fetch_openml
+from sklearn.utils import Bunch
 
 _FILES = {
     "train_images": "train-images-idx3-ubyte",
@@ -115,7 +116,36 @@ def _from_openml(dtype):
     return X[:_N_TRAIN], y[:_N_TRAIN], X[_N_TRAIN:], y[_N_TRAIN:]
 
 
-def load_mnist(path=None, *, dtype=np.float32, verify=True):
+_DESCR = """MNIST handwritten digits (LeCun, Bottou, Bengio and Haffner 1998,
+"Gradient-based learning applied to document recognition").
+
+70,000 grey-scale images of 28 x 28 pixels, flattened to 784 features and
+scaled to [0, 1] (pixel / 255), with their digit 0-9: the original split of
+60,000 training images (written by 250 people) and 10,000 test images (by
+others), on which MNIST results are reported."""
+
+
+class _MNISTBunch(Bunch):
+    """load_mnist's Bunch, which still unpacks as the tuple it used to return.
+
+    Unpacking it, ``X_train, y_train, X_test, y_test = load_mnist(path)``, gives
+    the four arrays with a FutureWarning, for the code written before the
+    Bunch; it will iterate over its keys, as every Bunch does, in skfa 0.2.
+    """
+
+    def __iter__(self):
+        warnings.warn(
+            "load_mnist returns a Bunch: unpacking it as (X_train, y_train, "
+            "X_test, y_test) is deprecated and will stop working in skfa 0.2. "
+            "Pass return_X_y=True for the tuple, or use the Bunch's attributes "
+            "(mnist.X_train, ...).",
+            FutureWarning,
+            stacklevel=2,
+        )
+        return iter((self.X_train, self.y_train, self.X_test, self.y_test))
+
+
+def load_mnist(path=None, *, return_X_y=False, dtype=np.float32, verify=True):
     """Load MNIST as flat images scaled to [0, 1] and int64 labels.
 
     Parameters
@@ -128,6 +158,9 @@ def load_mnist(path=None, *, dtype=np.float32, verify=True):
         downloaded from OpenML (``fetch_openml("mnist_784")``) with a
         ``UserWarning``; its first 60,000 rows are the training set and the
         last 10,000 the test set, the original order.
+    return_X_y : bool, default=False
+        Return the tuple ``(X_train, y_train, X_test, y_test)`` instead of a
+        Bunch.
     dtype : dtype, default=numpy.float32
         The dtype of the images.
     verify : bool, default=True
@@ -136,14 +169,31 @@ def load_mnist(path=None, *, dtype=np.float32, verify=True):
 
     Returns
     -------
-    X_train : ndarray of shape (60000, 784)
-        Training images, one row of 28 x 28 pixels each, pixel / 255.
-    y_train : ndarray of shape (60000,)
-        Training labels 0 to 9, int64.
-    X_test : ndarray of shape (10000, 784)
-        Test images, pixel / 255.
-    y_test : ndarray of shape (10000,)
-        Test labels 0 to 9, int64.
+    data : :class:`~sklearn.utils.Bunch`
+        Dictionary-like object, with the following attributes.
+
+        X_train : ndarray of shape (60000, 784)
+            Training images, one row of 28 x 28 pixels each, pixel / 255:
+            already scaled, do not divide by 255 again.
+        y_train : ndarray of shape (60000,)
+            Training labels 0 to 9, int64.
+        X_test : ndarray of shape (10000, 784)
+            Test images, pixel / 255.
+        y_test : ndarray of shape (10000,)
+            Test labels 0 to 9, int64.
+        target_names : ndarray of shape (10,)
+            The digits 0 to 9.
+        image_shape : tuple of int
+            ``(28, 28)``: ``X_train[i].reshape(image_shape)`` is an image.
+        DESCR : str
+            A description of the data set.
+
+        Unpacking it as ``X_train, y_train, X_test, y_test``, as code written
+        for skfa 0.1's tuple does, still works, with a FutureWarning, until
+        skfa 0.2.
+
+    (X_train, y_train, X_test, y_test) : tuple of ndarrays
+        With ``return_X_y=True``: the four arrays above.
 
     Raises
     ------
@@ -157,14 +207,32 @@ def load_mnist(path=None, *, dtype=np.float32, verify=True):
     Examples
     --------
     >>> from skfa.datasets import load_mnist
-    >>> X_train, y_train, X_test, y_test = load_mnist("data/mnist")  # doctest: +SKIP
-    >>> X_train.shape, X_test.shape  # doctest: +SKIP
+    >>> mnist = load_mnist("data/mnist")  # doctest: +SKIP
+    >>> mnist.X_train.shape, mnist.X_test.shape  # doctest: +SKIP
     ((60000, 784), (10000, 784))
-    >>> y_train[:10]  # doctest: +SKIP
+    >>> mnist.y_train[:10]  # doctest: +SKIP
     array([5, 0, 4, 1, 9, 2, 1, 3, 1, 4])
+    >>> X_train, y_train, X_test, y_test = load_mnist(
+    ...     "data/mnist", return_X_y=True
+    ... )  # doctest: +SKIP
     """
-    if path is None:
-        return _from_openml(dtype)
+    arrays = _from_openml(dtype) if path is None else _from_files(path, dtype, verify)
+    if return_X_y:
+        return arrays
+    X_train, y_train, X_test, y_test = arrays
+    return _MNISTBunch(
+        X_train=X_train,
+        y_train=y_train,
+        X_test=X_test,
+        y_test=y_test,
+        target_names=np.arange(10),
+        image_shape=(28, 28),
+        DESCR=_DESCR,
+    )
+
+
+def _from_files(path, dtype, verify):
+    """``(X_train, y_train, X_test, y_test)`` from the IDX files in ``path``."""
     directory = Path(os.fspath(path))
     if not directory.is_dir():
         raise FileNotFoundError(f"MNIST directory {directory} does not exist.")

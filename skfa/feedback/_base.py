@@ -6,6 +6,7 @@ from typing import Any
 from sklearn.base import BaseEstimator
 
 from .._backend import asarray_like
+from .._compat import validate_params
 from ._init import draw_feedback
 
 #: Names accepted by the estimators' ``feedback=``, each mapped to a callable
@@ -347,5 +348,5 @@ def checked_rule(feedback):
     ``_parameter_constraints`` (an ``InvalidParameterError`` names the bad one)."""
     rule = resolve_feedback(feedback)
     if isinstance(rule, BaseEstimator):
-        rule._validate_params()
+        validate_params(rule)
     return rule

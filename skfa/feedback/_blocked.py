@@ -7,8 +7,7 @@ layers.
 
 from numbers import Integral
 
-from sklearn.utils._param_validation import Interval
-
+from .._compat import Interval
 from ._base import FeedbackRule, carry_down, pack, project
 
 

@@ -1,7 +1,6 @@
 """The general feedback-alignment update rule: each hidden delta mixes several terms."""
 
-from sklearn.utils._param_validation import StrOptions
-
+from .._compat import StrOptions
 from ._base import FeedbackRule, fprime, pack, project, register
 from ._direct import auxiliary_error, direct_shapes
 
@@ -137,5 +136,39 @@ class GeneralRule(FeedbackRule):
         return [deltas[i] for i in range(1, top + 1)]
 
 
-for _strategy in ("s1", "s2", "s3"):
-    register(_strategy, lambda strategy=_strategy: GeneralRule(strategy=strategy))
+# the presets behind feedback="s1", "s2", "s3": named, so that
+# help(FEEDBACK_RULES["s1"]) says what they are
+
+
+def s1():
+    """``feedback="s1"``: ``GeneralRule("s1")``, the general rule top-down.
+
+    The top hidden layer takes its direct term ``e @ B_i`` alone; each lower
+    layer the mean of its direct term and the delta above,
+    ``mean(e @ B_i, delta_{i+1} @ Bt_i) * f'(a_i)``.
+    """
+    return GeneralRule(strategy="s1")
+
+
+def s2():
+    """``feedback="s2"``: ``GeneralRule("s2")``, the general rule bottom-up.
+
+    The first hidden layer takes its direct term ``e @ B_1`` alone; each
+    higher layer the mean of its direct term and the delta below,
+    ``mean(e @ B_i, delta_{i-1} @ Bb_i) * f'(a_i)``.
+    """
+    return GeneralRule(strategy="s2")
+
+
+def s3():
+    """``feedback="s3"``: ``GeneralRule("s3")``, the general rule both ways.
+
+    Every hidden layer takes the mean of its direct term ``e @ B_i`` and the
+    direct-only deltas of the neighbours it has, above and below, through
+    ``Bt_i`` and ``Bb_i``; no layer waits for another's mixed delta.
+    """
+    return GeneralRule(strategy="s3")
+
+
+for _preset in (s1, s2, s3):
+    register(_preset.__name__, _preset)

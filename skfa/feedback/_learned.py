@@ -2,8 +2,7 @@
 
 from numbers import Integral, Real
 
-from sklearn.utils._param_validation import Interval
-
+from .._compat import Interval
 from ._alignment import FA
 
 

@@ -2,9 +2,8 @@
 
 import math
 
-from sklearn.utils._param_validation import StrOptions
-
 from .._backend import namespace
+from .._compat import StrOptions
 from ._alignment import chain_shapes
 from ._base import FeedbackRule, carry_down, register
 
@@ -85,5 +84,37 @@ class SignSymmetry(FeedbackRule):
         return [deltas[i] for i in range(1, L)]
 
 
-for _name, _magnitude in (("usf", "uniform"), ("brsf", "batchwise"), ("frsf", "fixed")):
-    register(_name, lambda magnitude=_magnitude: SignSymmetry(magnitude=magnitude))
+# the presets behind feedback="usf", "brsf", "frsf" (BioTorch's names): named,
+# so that help(FEEDBACK_RULES["usf"]) says what they are
+
+
+def usf():
+    """``feedback="usf"``: ``SignSymmetry("uniform")``, uniform sign feedback.
+
+    ``B_{i+1} = M * sign(W_{i+1}).T`` with one constant magnitude
+    ``M = sqrt(2 / (n_i + n_{i+1}))``, the Glorot scale of ``W_{i+1}``.
+    """
+    return SignSymmetry(magnitude="uniform")
+
+
+def brsf():
+    """``feedback="brsf"``: ``SignSymmetry("batchwise")``, batchwise random
+    magnitudes.
+
+    ``B_{i+1} = |R_{i+1}| * sign(W_{i+1}).T`` with ``R`` redrawn from
+    ``feedback_init`` before every batch.
+    """
+    return SignSymmetry(magnitude="batchwise")
+
+
+def frsf():
+    """``feedback="frsf"``: ``SignSymmetry("fixed")``, fixed random magnitudes.
+
+    ``B_{i+1} = |R_{i+1}| * sign(W_{i+1}).T`` with ``R`` drawn once from
+    ``feedback_init``.
+    """
+    return SignSymmetry(magnitude="fixed")
+
+
+for _preset in (usf, brsf, frsf):
+    register(_preset.__name__, _preset)

@@ -2,8 +2,7 @@
 
 from numbers import Integral
 
-from sklearn.utils._param_validation import Interval
-
+from .._compat import Interval
 from ._base import FeedbackRule, checked_rule
 
 

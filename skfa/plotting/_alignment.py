@@ -1,10 +1,9 @@
 """AlignmentDisplay: angles between the feedback updates and backprop's."""
 
 import numpy as np
-from sklearn.utils._optional_dependencies import check_matplotlib_support
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import _default_name
+from ._base import _default_name, check_matplotlib_support
 
 
 class AlignmentDisplay:

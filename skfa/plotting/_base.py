@@ -1,6 +1,23 @@
 """Helpers shared by the Displays."""
 
 
+def check_matplotlib_support(caller_name):
+    """Raise an ImportError that names the remedy when matplotlib is missing.
+
+    Parameters
+    ----------
+    caller_name : str
+        The method that needs matplotlib, for the message.
+    """
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError as exc:
+        raise ImportError(
+            f"{caller_name} requires matplotlib: pip install 'skfa[plot]' (or "
+            "pip install matplotlib)."
+        ) from exc
+
+
 def _default_name(estimator):
     """The legend name of an estimator: its feedback rule's name.
 

@@ -3,11 +3,10 @@
 from collections.abc import Mapping
 
 import numpy as np
-from sklearn.utils._optional_dependencies import check_matplotlib_support
-from sklearn.utils._plotting import _validate_style_kwargs
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import _default_name
+from .._compat import _validate_style_kwargs
+from ._base import _default_name, check_matplotlib_support
 
 
 class LossCurveDisplay:

@@ -4,9 +4,11 @@ from math import isqrt, prod
 from numbers import Integral
 
 import numpy as np
-from sklearn.utils import _safe_indexing, check_consistent_length
-from sklearn.utils._optional_dependencies import check_matplotlib_support
+from sklearn.utils import check_consistent_length
 from sklearn.utils.validation import check_array, check_is_fitted
+
+from .._compat import _safe_indexing
+from ._base import check_matplotlib_support
 
 
 def _check_n_images(n_images):
@@ -170,8 +172,9 @@ class ReconstructionDisplay:
         Parameters
         ----------
         estimator : FeedbackAlignmentAutoencoder
-            A fitted autoencoder (any fitted estimator whose ``predict``
-            returns reconstructions of X).
+            A fitted autoencoder, or any fitted transformer with an
+            ``inverse_transform`` (such as PCA): X is drawn over
+            ``inverse_transform(transform(X))``.
 
         X : array-like of shape (n_samples, n_features)
             The data; its first ``n_images`` samples are drawn (all of them if
@@ -199,7 +202,9 @@ class ReconstructionDisplay:
         _check_n_images(n_images)
         X = _safe_indexing(X, slice(n_images))
         display = cls(
-            X=X, X_reconstructed=estimator.predict(X), image_shape=image_shape
+            X=X,
+            X_reconstructed=estimator.inverse_transform(estimator.transform(X)),
+            image_shape=image_shape,
         )
         return display.plot(ax=ax, cmap=cmap)
 
@@ -216,7 +221,8 @@ class ReconstructionDisplay:
             there are fewer).
 
         X_reconstructed : array-like of shape (n_samples, n_features)
-            The reconstructions of X, such as an autoencoder's ``predict(X)``.
+            The reconstructions of X, such as an autoencoder's
+            ``inverse_transform(transform(X))``.
 
         n_images : int, default=8
             The number of samples to draw.
