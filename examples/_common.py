@@ -10,7 +10,6 @@ checkout as it was: ``--out examples/figures`` redraws the README's pictures).
 """
 
 import argparse
-import inspect
 import os
 import tempfile
 from pathlib import Path
@@ -73,11 +72,8 @@ def load_data(data=None, n_train=None, labels=True):
 
 
 def _mnist(path):
-    # the 4-tuple (X_train, y_train, X_test, y_test), whether load_mnist
-    # returns it or returns a Bunch and the tuple with return_X_y=True
-    if "return_X_y" in inspect.signature(load_mnist).parameters:
-        return load_mnist(path, return_X_y=True)
-    return load_mnist(path)
+    # the 4-tuple (X_train, y_train, X_test, y_test)
+    return load_mnist(path, return_X_y=True)
 
 
 def save_figure(fig, out, name, dpi=90):
