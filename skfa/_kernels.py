@@ -17,6 +17,7 @@ with the same results up to float rounding. Setting the environment variable
 """
 
 import os
+import types
 
 import numpy as np
 
@@ -106,18 +107,29 @@ if numba is None:
 else:
     _range = numba.prange
 
+    def _renamed(kernel, suffix):
+        # the same code under another name: numba's disk cache keys a build by
+        # the function's name and signature, not by its options, so the
+        # serial build would otherwise load the parallel one
+        copy = types.FunctionType(
+            kernel.__code__, kernel.__globals__, kernel.__name__ + suffix
+        )
+        copy.__qualname__ = kernel.__qualname__ + suffix
+        return copy
+
     def _compile(kernel, **extra):
         # a serial and a parallel build; cached on disk when the package's
         # folder (or numba's user cache) is writable, else compiled per process.
         # NumPy's error model: a division by zero gives inf, as in NumPy,
         # instead of a check that raises and keeps the loop from vectorising.
         builds = []
-        for parallel in (False, True):
+        for parallel, suffix in ((False, "_serial"), (True, "_parallel")):
             options = dict(parallel=parallel, nogil=True, error_model="numpy", **extra)
+            function = _renamed(kernel, suffix)
             try:
-                builds.append(numba.njit(cache=True, **options)(kernel))
+                builds.append(numba.njit(cache=True, **options)(function))
             except RuntimeError:
-                builds.append(numba.njit(**options)(kernel))
+                builds.append(numba.njit(**options)(function))
         return builds
 
     # reassociation lets the squared norm's float64 sum vectorise (in any

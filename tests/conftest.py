@@ -45,14 +45,15 @@ def mnist():
 def step_path(request, monkeypatch):
     """Run a test on both paths of the optimizer's step.
 
-    ``fast``: the fused numba kernels, the multi-threaded build on every
-    array (skipped where numba is not installed); ``plain``: NumPy's ufuncs.
+    ``fast``: the fused numba kernels (skipped where numba is not
+    installed; on these tests' small arrays, their serial build: the
+    multi-threaded one is compared with the ufuncs in tests/test_kernels.py);
+    ``plain``: NumPy's ufuncs.
     """
     if request.param == "fast":
         if _kernels.numba is None:
             pytest.skip("numba is not installed: pip install 'skfa[fast]'")
         monkeypatch.setenv("SKFA_NUMBA", "1")
-        monkeypatch.setattr(_kernels, "PARALLEL_SIZE", 0)
     else:
         monkeypatch.setenv("SKFA_NUMBA", "0")
     return request.param
