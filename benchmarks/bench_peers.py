@@ -146,8 +146,8 @@ def numpy_dfa_pass(X, y, params):
     """DFA as a plain NumPy loop: the forward pass, one projection, the step."""
     rng = np.random.default_rng(0)
     units = [X.shape[1], *params["hidden_layer_sizes"], 10]
-    W = [
-        rng.uniform(-1, 1, (a, b)).astype(np.float32) * np.sqrt(6 / (a + b))
+    W = [  # Glorot's uniform bound, as MLPClassifier draws it
+        (rng.uniform(-1, 1, (a, b)) * np.sqrt(6 / (a + b))).astype(np.float32)
         for a, b in zip(units, units[1:])
     ]
     b = [np.zeros(n, np.float32) for n in units[1:]]
@@ -271,24 +271,12 @@ def torch_pass(X, y, params, rule):
     return bp_pass if rule == "bp" else dfa_pass
 
 
-def systems(torch_available, threading=False):
-    """Every system's name and the environment its process runs with.
-
-    ``threading`` adds dfa's fast path with the kernels on one thread and on
-    numba's ``workqueue`` threading layer (whose idle threads sleep, where
-    OpenMP's spin), to see how the kernels' threads share the cores with
-    OpenBLAS's.
-    """
+def systems(torch_available):
+    """Every system's name and the environment its process runs with."""
     names = {"MLPClassifier": {}}
     for rule in SKFA_RULES:
         names[f"{rule} fast"] = {"SKFA_NUMBA": "1"}
         names[f"{rule} plain"] = {"SKFA_NUMBA": "0"}
-    if threading:
-        names["dfa fast 1 thread"] = {"SKFA_NUMBA": "1", "NUMBA_NUM_THREADS": "1"}
-        names["dfa fast workqueue"] = {
-            "SKFA_NUMBA": "1",
-            "NUMBA_THREADING_LAYER": "workqueue",
-        }
     if torch_available:
         names["torch bp"] = {}
         names["torch dfa"] = {}
@@ -335,7 +323,7 @@ def torch_importable():
 
 def run(solver, args):
     """Time every system over interleaved rounds; return ``{name: [seconds]}``."""
-    names = systems(torch_importable() and not args.no_torch, args.threading)
+    names = systems(torch_importable() and not args.no_torch)
     workers = {}
     base = [sys.executable, os.path.abspath(__file__), "--solver", solver]
     base += ["--samples", str(args.samples)]
@@ -413,11 +401,6 @@ def main(argv=None):
         "--pause", type=float, default=0.5, help="seconds between two systems"
     )
     parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out")
-    parser.add_argument(
-        "--threading",
-        action="store_true",
-        help="also dfa's kernels on one thread and on numba's workqueue layer",
-    )
     parser.add_argument("--quick", action="store_true", help="load_digits, seconds")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--solver", help=argparse.SUPPRESS)

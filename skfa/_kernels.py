@@ -5,9 +5,18 @@ state and of the parameter) is, as NumPy ufuncs, a handful of passes over
 memory per parameter: for SGD with Nesterov's momentum and weight decay some
 twenty array reads and writes, single-threaded, against the five that the
 update needs. With numba installed (``pip install 'skfa[fast]'``), each
-optimizer's update is one compiled loop over the parameter, split over the
-CPU's cores, that reads the gradient, the parameter and the optimizer's state
-once and writes the parameter and the state once.
+optimizer's update is one compiled, vectorised loop over the parameter that
+reads the gradient, the parameter and the optimizer's state once and writes
+the parameter and the state once; it also returns the parameter's squared
+norm, which the next step's L2 term needs. The activations' derivatives are
+one pass each too.
+
+The kernels run on the calling thread. Split over the cores with numba's
+threading layers they were slower, measured with ``benchmarks/bench_peers.py
+--threading`` (dfa, 784-800-800-10, ratio to ``MLPClassifier``: 0.52 on one
+thread, 0.64 on the ``workqueue`` layer, 2.4 on OpenMP, whose idle threads
+spin against OpenBLAS's): the matrix products already use every core, and
+one thread's pass over the weights is short.
 
 The kernels apply to host NumPy arrays that are C-contiguous and share one
 dtype, which is what the estimators train on; arrays of other namespaces
@@ -17,7 +26,6 @@ with the same results up to float rounding. Setting the environment variable
 """
 
 import os
-import types
 
 import numpy as np
 
@@ -31,7 +39,7 @@ def _sgd(param, grad, velocity, lr, momentum, decay, nesterov):
     # v <- momentum v - lr (g + decay w); w <- w + momentum v - lr (g + decay w)
     # with Nesterov's momentum, w <- w + v without; returns sum(w**2) after
     squared_norm = 0.0
-    for i in _range(param.size):
+    for i in range(param.size):
         step = lr * (grad[i] + decay * param[i])
         v = momentum * velocity[i] - step
         velocity[i] = v
@@ -60,7 +68,7 @@ def _adam(
     # would make numba compute in float64), and np.sqrt keeps float32.
     # Returns sum(w**2) after the step.
     squared_norm = 0.0
-    for i in _range(param.size):
+    for i in range(param.size):
         g = grad[i] + decay * param[i]
         mi = beta_1 * m[i] + one_minus_beta_1 * g
         vi = beta_2 * v[i] + one_minus_beta_2 * g * g
@@ -74,7 +82,7 @@ def _adam(
 
 def _tanh_derivative(h, delta):
     # delta * (1 - h**2), written without a literal 1 (see _adam)
-    for i in _range(delta.shape[0]):
+    for i in range(delta.shape[0]):
         for j in range(delta.shape[1]):
             d, hij = delta[i, j], h[i, j]
             delta[i, j] = d - d * hij * hij
@@ -82,7 +90,7 @@ def _tanh_derivative(h, delta):
 
 def _logistic_derivative(h, delta):
     # delta * h * (1 - h)
-    for i in _range(delta.shape[0]):
+    for i in range(delta.shape[0]):
         for j in range(delta.shape[1]):
             d, hij = delta[i, j], h[i, j]
             delta[i, j] = d * hij - d * hij * hij
@@ -90,47 +98,27 @@ def _logistic_derivative(h, delta):
 
 def _relu_derivative(h, delta):
     # delta where h > 0, else 0
-    for i in _range(delta.shape[0]):
+    for i in range(delta.shape[0]):
         for j in range(delta.shape[1]):
             if h[i, j] <= 0:
                 delta[i, j] = 0
 
 
-#: Arrays of at least this many elements are split over the cores; below it a
-#: thread launch costs more than it saves.
-PARALLEL_SIZE = 1 << 16
-
 if numba is None:
-    _range = range
     _SGD = _ADAM = None
     DERIVATIVES = {}
 else:
-    _range = numba.prange
-
-    def _renamed(kernel, suffix):
-        # the same code under another name: numba's disk cache keys a build by
-        # the function's name and signature, not by its options, so the
-        # serial build would otherwise load the parallel one
-        copy = types.FunctionType(
-            kernel.__code__, kernel.__globals__, kernel.__name__ + suffix
-        )
-        copy.__qualname__ = kernel.__qualname__ + suffix
-        return copy
 
     def _compile(kernel, **extra):
-        # a serial and a parallel build; cached on disk when the package's
-        # folder (or numba's user cache) is writable, else compiled per process.
-        # NumPy's error model: a division by zero gives inf, as in NumPy,
-        # instead of a check that raises and keeps the loop from vectorising.
-        builds = []
-        for parallel, suffix in ((False, "_serial"), (True, "_parallel")):
-            options = dict(parallel=parallel, nogil=True, error_model="numpy", **extra)
-            function = _renamed(kernel, suffix)
-            try:
-                builds.append(numba.njit(cache=True, **options)(function))
-            except RuntimeError:
-                builds.append(numba.njit(**options)(function))
-        return builds
+        # cached on disk when the package's folder (or numba's user cache) is
+        # writable, else compiled once per process. NumPy's error model: a
+        # division by zero gives inf, as in NumPy, instead of a check that
+        # raises and keeps the loop from vectorising.
+        options = dict(nogil=True, error_model="numpy", **extra)
+        try:
+            return numba.njit(cache=True, **options)(kernel)
+        except RuntimeError:
+            return numba.njit(**options)(kernel)
 
     # reassociation lets the squared norm's float64 sum vectorise (in any
     # order: a rounding difference only)
@@ -145,11 +133,10 @@ else:
     }
 
 
-def _update(builds, arrays, scalars, *flags):
-    # the build for the parameter's size, on 1-D views, with the scalars in
-    # the parameter's dtype; returns sum(param**2) after the step, in float64
+def _update(kernel, arrays, scalars, *flags):
+    # the kernel on 1-D views, with the scalars in the parameter's dtype;
+    # returns sum(param**2) after the step, in float64
     scalar = arrays[0].dtype.type
-    kernel = builds[arrays[0].size >= PARALLEL_SIZE]
     return kernel(*map(_flat, arrays), *map(scalar, scalars), *flags)
 
 
@@ -184,7 +171,7 @@ def derivative(activation, h, delta):
     """
     if activation not in DERIVATIVES or not fused([h, delta], contiguous=False):
         return None
-    DERIVATIVES[activation][delta.size >= PARALLEL_SIZE](h, delta)
+    DERIVATIVES[activation](h, delta)
     return delta
 
 

@@ -8,7 +8,7 @@ velocities and moments are updated in place (the gradient buffers, owned by
 the training step, are consumed), that the arrays may live in any array
 namespace, and that every scalar stays a Python float so that float32
 parameters stay float32. On host NumPy arrays, with numba installed, each
-update is one fused, multi-threaded pass (:mod:`skfa._kernels`).
+update is one fused pass (:mod:`skfa._kernels`).
 """
 
 import math

@@ -46,9 +46,7 @@ def step_path(request, monkeypatch):
     """Run a test on both paths of the optimizer's step.
 
     ``fast``: the fused numba kernels (skipped where numba is not
-    installed; on these tests' small arrays, their serial build: the
-    multi-threaded one is compared with the ufuncs in tests/test_kernels.py);
-    ``plain``: NumPy's ufuncs.
+    installed); ``plain``: NumPy's ufuncs.
     """
     if request.param == "fast":
         if _kernels.numba is None:

@@ -30,14 +30,13 @@ def _steps(optimizer, params, rng, n_steps, decays, monkeypatch, numba):
 
 @pytest.mark.parametrize("name", sorted(OPTIMIZERS))
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("size", [(30, 20), (300, 260)])  # serial, multi-threaded
+@pytest.mark.parametrize("size", [(30, 20), (300, 260)])
 def test_fused_step_is_the_ufunc_step(name, dtype, size, monkeypatch):
     rng = np.random.default_rng(0)
     params = [
         rng.standard_normal(size).astype(dtype),
         rng.standard_normal(size[1]).astype(dtype),
     ]
-    assert (params[0].size >= _kernels.PARALLEL_SIZE) == (size == (300, 260))
     decays = [0.01, 0.0]
     initial = copy.deepcopy(params)
     fused = copy.deepcopy(params)
@@ -98,12 +97,9 @@ def test_fused_step_returns_the_squared_norms(name, monkeypatch):
 
 @pytest.mark.parametrize("activation", ["tanh", "logistic", "relu"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("parallel", [False, True])
-def test_derivative_kernels_are_the_ufuncs(activation, dtype, parallel, monkeypatch):
+def test_derivative_kernels_are_the_ufuncs(activation, dtype, monkeypatch):
     from skfa._activations import ACTIVATIONS, DERIVATIVES
 
-    if parallel:
-        monkeypatch.setattr(_kernels, "PARALLEL_SIZE", 0)
     rng = np.random.default_rng(0)
     h = ACTIVATIONS[activation](rng.standard_normal((40, 30)).astype(dtype), np)
     delta = rng.standard_normal((40, 60)).astype(dtype)[:, 10:40]  # a strided view
