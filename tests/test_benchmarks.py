@@ -44,3 +44,30 @@ def test_bench_depth_quick(bench_depth, capsys):
     models = bench_depth.models_at(4, 16, block_size=2)
     assert models["bdfa"].feedback.block_size == 2
     assert models["dfa"].hidden_layer_sizes == (16,) * 4
+
+
+@pytest.fixture
+def bench_peers():
+    spec = importlib.util.spec_from_file_location(
+        "bench_peers", BENCHMARKS / "bench_peers.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_bench_peers_every_system_makes_a_pass(bench_peers, solver):
+    """Each system's pass runs (in this process; the script gives each its own)."""
+    X, y = bench_peers.load(None, None, quick=True)
+    X, y = X[:200], y[:200]
+    names = bench_peers.systems(torch_available=bench_peers.torch_importable())
+    assert {"MLPClassifier", "dfa fast", "dfa plain", "bare GEMMs"} <= set(names)
+    assert names["dfa plain"] == {"SKFA_NUMBA": "0"}
+    for name in names:
+        bench_peers.make_pass(name, X, y, bench_peers.settings(solver, quick=True))()
+
+
+def test_bench_peers_ratios_within_rounds(bench_peers):
+    times = {"a": [1.0, 4.0, 2.0], "ref": [2.0, 4.0, 8.0]}
+    assert bench_peers.within_rounds(times, "a", "ref") == 0.5
