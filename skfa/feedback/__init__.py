@@ -20,6 +20,8 @@ name                        rule
                             or fixed-random magnitudes
 ``drtp``                    :class:`DRTP`, direct random target projection
 ``switch``                  :class:`Switch`, one rule and then another
+``shallow``                 :class:`Shallow`, no feedback: the control where
+                            only the output layer learns
 ==========================  ==================================================
 """
 
@@ -31,6 +33,7 @@ from ._direct import DFA, IFA
 from ._general import GeneralRule
 from ._init import FEEDBACK_INITS
 from ._learned import KolenPollack, WeightMirror
+from ._shallow import Shallow
 from ._sign import SignSymmetry
 from ._switch import Switch
 from ._target import DRTP
@@ -49,6 +52,7 @@ __all__ = [
     "GeneralRule",
     "KolenPollack",
     "Progress",
+    "Shallow",
     "SignSymmetry",
     "Switch",
     "WeightMirror",

@@ -129,7 +129,9 @@ def draw_feedback(shapes, init, rng):
     for shape in shapes:
         shape = tuple(shape)
         try:
-            B = np.asarray(draw(shape, rng), dtype=np.float64)
+            # a copy: the rules update their matrices in place, and a callable
+            # may return a read-only, broadcast or shared array
+            B = np.array(draw(shape, rng), dtype=np.float64)
         except Exception as exc:
             raise ValueError(
                 f"feedback_init={init!r} failed to draw a feedback matrix of shape "

@@ -6,7 +6,7 @@ from sklearn.utils._param_validation import StrOptions
 
 from .._backend import namespace
 from ._alignment import chain_shapes
-from ._base import FeedbackRule, carry_down, register
+from ._base import FeedbackRule, _register, carry_down
 
 
 class SignSymmetry(FeedbackRule):
@@ -85,4 +85,9 @@ class SignSymmetry(FeedbackRule):
 
 
 for _name, _magnitude in (("usf", "uniform"), ("brsf", "batchwise"), ("frsf", "fixed")):
-    register(_name, lambda magnitude=_magnitude: SignSymmetry(magnitude=magnitude))
+    _register(
+        _name,
+        lambda magnitude=_magnitude: SignSymmetry(magnitude=magnitude),
+        replace=False,
+        own=True,
+    )
