@@ -4,6 +4,7 @@ from math import isqrt, prod
 from numbers import Integral
 
 import numpy as np
+from sklearn.pipeline import Pipeline
 from sklearn.utils import _safe_indexing, check_consistent_length
 from sklearn.utils._optional_dependencies import check_matplotlib_support
 from sklearn.utils.validation import check_array, check_is_fitted
@@ -171,7 +172,9 @@ class ReconstructionDisplay:
         ----------
         estimator : FeedbackAlignmentAutoencoder
             A fitted autoencoder (any fitted estimator whose ``predict``
-            returns reconstructions of X).
+            returns reconstructions of X), or a fitted Pipeline ending in
+            one: the top row then shows X as the steps before the
+            autoencoder transform it, which is what it reconstructs.
 
         X : array-like of shape (n_samples, n_features)
             The data; its first ``n_images`` samples are drawn (all of them if
@@ -198,9 +201,11 @@ class ReconstructionDisplay:
         check_is_fitted(estimator)
         _check_n_images(n_images)
         X = _safe_indexing(X, slice(n_images))
-        display = cls(
-            X=X, X_reconstructed=estimator.predict(X), image_shape=image_shape
-        )
+        reconstructed = estimator.predict(X)
+        if isinstance(estimator, Pipeline):
+            # the autoencoder reconstructs what the steps before it give it
+            X = estimator[:-1].transform(X)
+        display = cls(X=X, X_reconstructed=reconstructed, image_shape=image_shape)
         return display.plot(ax=ax, cmap=cmap)
 
     @classmethod
