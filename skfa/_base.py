@@ -63,9 +63,10 @@ _STOCHASTIC_SOLVERS = ("sgd", "adam")
 #: A finite epoch loss above this many times the model's first batch's (at its
 #: initial weights) is divergence.
 _EXPLODED_RATIO = 1e4
-#: As is one that rose in each of this many epochs in a row to above that
-#: first batch's: worse than the untrained network, and getting worse.
+#: As is one that rose in each of this many epochs in a row to over this many
+#: times that first batch's: worse than the untrained network, and worsening.
 _RISING_EPOCHS = 5
+_RISEN_RATIO = 2.0
 
 
 def _weightless_batches(sample_weight, rows, n_samples, batch_size):
@@ -216,7 +217,7 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         state = super().__getstate__()
         # a rule registered at run time travels with the model: joblib's
         # workers and fresh processes do not run the register call
-        rules = runtime_rules({"feedback": self.feedback})
+        rules = runtime_rules(self)
         if rules:
             state["_runtime_rules"] = rules
         return state
@@ -757,11 +758,11 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
 
         ``initial`` is the loss of the model's first batch at its initial
         weights. The loss has diverged when it is over ``_EXPLODED_RATIO``
-        times ``initial``, or when it is above ``initial`` and rose in each
-        of the last ``_RISING_EPOCHS`` epochs (of this fit, from its epoch
-        ``first``).
+        times ``initial``, or when it is over ``_RISEN_RATIO`` times
+        ``initial`` and rose in each of the last ``_RISING_EPOCHS`` epochs (of
+        this fit, from its epoch ``first``).
         """
-        if initial is None or not initial > 0 or loss <= initial:
+        if initial is None or not initial > 0 or loss <= _RISEN_RATIO * initial:
             return False
         recent = [*self.loss_curve_[first:], loss][-_RISING_EPOCHS - 1 :]
         return loss > _EXPLODED_RATIO * initial or (
@@ -815,8 +816,8 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
                 self.loss_ = best_loss
             what = (
                 f"the loss reached {exploded:.3g} in epoch {self.n_iter_ + 1} of "
-                "this fit, above the untrained network's "
-                f"({self._initial_loss:.3g}) and rising, so it stopped and kept "
+                "this fit, far above the untrained network's "
+                f"({self._initial_loss:.3g}), so it stopped and kept "
                 "the weights of the epoch with the lowest loss of this fit"
             )
         if self.early_stopping:

@@ -40,8 +40,8 @@ _SECTIONS["parameters"] = """\
         the weights of the last finite epoch, so predictions stay finite; a
         diverging ``warm_start`` fit or ``partial_fit`` call leaves the model
         as it was before that epoch. A loss that stays finite but explodes
-        (over 1e4 times the untrained network's first batch, or above it and
-        rising for 5 epochs in a row) is divergence too: the fit stops with
+        (over 1e4 times the untrained network's first batch, or over twice it
+        and rising for 5 epochs in a row) is divergence too: the fit stops with
         the same warning and keeps the weights of its epoch of lowest loss.
         Where the model's very first epoch diverges, nothing was learnt and
         fit raises ``ValueError``.

@@ -44,18 +44,22 @@ def test_autoencoder_example_quick(mnist, tmp_path, capsys):
 
 def test_compare_methods_example_quick(tmp_path, capsys):
     scores = _run("compare_methods", tmp_path, "--quick")
-    assert list(scores) == ["bp", "fa", "dfa", "ifa"]
+    assert list(scores) == ["bp", "fa", "dfa", "ifa", "shallow"]
+    floor = scores.pop("shallow")
     assert all(score > 0.9 for score in scores.values())
-    assert capsys.readouterr().out.count("\n| ") == 6
+    # the control: only the output layer learns; every rule's hidden layers
+    # add to it
+    assert 0.5 < floor < min(scores.values()) - 0.02
+    assert capsys.readouterr().out.count("\n| ") == 7
 
 
 def test_compare_methods_example_without_matplotlib(tmp_path, monkeypatch, capsys):
     # CI runs the main example after `pip install .`, without the plot extra
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     scores = _load("compare_methods").main(["--quick", "--out", str(tmp_path)])
-    assert len(scores) == 4 and not list(tmp_path.iterdir())
+    assert len(scores) == 5 and not list(tmp_path.iterdir())
     out = capsys.readouterr().out
-    assert out.count("\n| ") == 6 and "no figure: matplotlib is not installed" in out
+    assert out.count("\n| ") == 7 and "no figure: matplotlib is not installed" in out
 
 
 def test_xor_example_quick(tmp_path):

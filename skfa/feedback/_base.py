@@ -100,21 +100,21 @@ def _label(factory):
     return getattr(factory, "__qualname__", None) or repr(factory)
 
 
-def runtime_rules(params):
-    """The registry entries registered at run time that ``params`` name.
+def runtime_rules(owner):
+    """The registry entries registered at run time that ``owner`` names.
 
-    ``params`` is a dict of parameters (an estimator's, a rule's); rules
-    among them are searched recursively.
+    ``owner`` is an estimator or a rule; the rules it holds (given by name
+    or as objects, e.g. :class:`Switch`'s ``then``) are searched recursively.
     """
     found = {}
-    for value in params.values():
-        if isinstance(value, FeedbackRule):
-            found.update(runtime_rules(value.get_params(deep=False)))
-        elif isinstance(value, str) and value in FEEDBACK_RULES:
-            factory = FEEDBACK_RULES[value]
+    for name in rule_parameters(owner):
+        value = getattr(owner, name)
+        if isinstance(value, str) and value in FEEDBACK_RULES:
             if value not in _OWN_NAMES:
-                found[value] = factory
-                found.update(runtime_rules(factory().get_params(deep=False)))
+                found[value] = FEEDBACK_RULES[value]
+            value = FEEDBACK_RULES[value]()
+        if isinstance(value, FeedbackRule):
+            found.update(runtime_rules(value))
     return found
 
 

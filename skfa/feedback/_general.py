@@ -2,7 +2,7 @@
 
 from sklearn.utils._param_validation import StrOptions
 
-from ._base import FeedbackRule, fprime, pack, project, register
+from ._base import FeedbackRule, _register, fprime, pack, project
 from ._direct import auxiliary_error, direct_shapes
 
 
@@ -137,4 +137,9 @@ class GeneralRule(FeedbackRule):
 
 
 for _strategy in ("s1", "s2", "s3"):
-    register(_strategy, lambda strategy=_strategy: GeneralRule(strategy=strategy))
+    _register(
+        _strategy,
+        lambda strategy=_strategy: GeneralRule(strategy=strategy),
+        replace=False,
+        own=True,
+    )
