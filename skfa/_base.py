@@ -50,6 +50,7 @@ from .feedback._backprop import BP
 from .feedback._base import (
     FeedbackRule,
     Progress,
+    _in_skfa,
     check_rule_classes,
     checked_rule,
     named_rules_as_objects,
@@ -622,17 +623,18 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         order = None if rows is None else xp.asarray(rows, device=device)
         weightless = _weightless_batches(sample_weight, rows, n_samples, batch_size)
 
-        probe = None
-        if self.track_alignment:
-            if not hasattr(self, "alignment_curve_"):
-                self.alignment_curve_ = np.empty((0, len(self.coefs_) - 1))
-                self.weight_alignment_curve_ = None
-                self.feedback_norm_ratio_curve_ = None
-            # a fixed probe batch: the first batch of the training set
-            first = slice(0, batch_size) if order is None else order[:batch_size]
-            probe = tuple(
-                take_rows(array, first, xp) for array in (X, y, sample_weight)
-            )
+        # a fixed probe batch: the first batch of the training set
+        first = slice(0, batch_size) if order is None else order[:batch_size]
+        probe = tuple(take_rows(array, first, xp) for array in (X, y, sample_weight))
+        if not _in_skfa(type(rule)):
+            self._check_rule_output(probe, rule, feedback, xp)
+        if not self.track_alignment:
+            probe = None
+        elif not hasattr(self, "alignment_curve_"):
+            self.alignment_curve_ = np.empty((0, len(self.coefs_) - 1))
+            self.weight_alignment_curve_ = None
+            self.feedback_norm_ratio_curve_ = None
+        self._sync_stopping_state()
         report = EpochReport(self.verbose, self.max_iter)
         checkpoint = best = self._checkpoint(params)
         best_loss = None  # the loss of ``best``; None: as before this call
@@ -752,6 +754,38 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         xp = namespace(*arrays.values())
         saved = [(a, xp.asarray(a, copy=True)) for a in arrays.values()]
         return saved, copy.deepcopy(self._optimizer), self._n_steps
+
+    def _check_rule_output(self, probe, rule, feedback, xp):
+        """Check a user's rule once per fit, on the probe batch: its hidden
+        deltas must be one array per hidden layer, of that layer's shape."""
+        X, y, sample_weight = probe
+        forward, error, _ = self._forward_and_error(X, y, sample_weight, xp)
+        weights = dict(enumerate(self.coefs_, start=1))
+        deltas = rule.hidden_deltas(forward, error, y, weights, feedback)
+        expected = [tuple(h.shape) for h in forward.h[1:-1]]
+        found = (
+            [tuple(getattr(d, "shape", ())) for d in deltas]
+            if isinstance(deltas, (list, tuple))
+            else None
+        )
+        if found != expected:
+            raise ValueError(
+                f"{type(rule).__name__}.hidden_deltas must return a list of the "
+                f"{len(expected)} hidden deltas delta_1 .. delta_{len(expected)}, "
+                f"of shapes {expected} on this batch; it returned "
+                + (f"{type(deltas).__name__}" if found is None else f"shapes {found}")
+                + "."
+            )
+
+    def _sync_stopping_state(self):
+        """The no-improvement state of the current ``early_stopping``, where a
+        ``warm_start`` fit turned it on or off."""
+        if self.early_stopping and self.validation_scores_ is None:
+            self.validation_scores_, self.best_validation_score_ = [], -np.inf
+            self._no_improvement_count = 0
+        elif not self.early_stopping and self.best_loss_ is None:
+            self.best_loss_ = min(self.loss_curve_, default=np.inf)
+            self._no_improvement_count = 0
 
     def _exploded(self, loss, initial, first):
         """Whether a finite epoch ``loss`` is divergence in all but name.

@@ -9,6 +9,7 @@ names.
 """
 
 import functools
+import re
 import warnings
 
 import numpy as np
@@ -552,3 +553,60 @@ def test_alignment_display_of_several_estimators(digits):
                 "dfa": clone(models["dfa"]).set_params(track_alignment=False).fit(X, y),
             }
         )
+
+
+# --- found when pushed again (issue 18, item 3) -------------------------------
+
+
+@pytest.mark.parametrize("first", [True, False])
+def test_warm_start_may_turn_early_stopping_on_or_off(digits, first):
+    """Before: TypeError (None - float) when early stopping was turned off."""
+    X, _, y, _ = digits
+    clf = FeedbackAlignmentClassifier((16,), early_stopping=first, max_iter=3)
+    _quiet(clf.set_params(random_state=0), X, y)
+    clf.set_params(warm_start=True, early_stopping=not first)
+    _quiet(clf, X, y)
+    assert clf.n_iter_ == 3 and len(clf.loss_curve_) == 6
+    if first:
+        assert clf.best_loss_ == min(clf.loss_curve_)
+    else:
+        assert len(clf.validation_scores_) == 3
+
+
+class _Returns(FeedbackRule):
+    """A user's rule that returns ``deltas(forward)``."""
+
+    def __init__(self, deltas=None):
+        self.deltas = deltas
+
+    def hidden_deltas(self, forward, error, targets, weights, feedback):
+        return self.deltas(forward)
+
+
+@pytest.mark.parametrize(
+    "deltas, found",
+    [
+        (lambda forward: [], r"shapes \[\]\."),
+        (lambda forward: None, "NoneType"),
+        (lambda forward: [np.zeros((3, 3))] * 2, r"shapes \[\(3, 3\), \(3, 3\)\]"),
+        (lambda forward: [forward.h[2], forward.h[1]], r"shapes \[\(200, 8\)"),
+    ],
+)
+def test_a_user_rule_with_wrong_deltas_is_named(digits, deltas, found):
+    """Before: numpy's broadcast or matmul errors, or a TypeError."""
+    X, _, y, _ = digits
+    clf = FeedbackAlignmentClassifier((16, 8), feedback=_Returns(deltas), max_iter=1)
+    with pytest.raises(ValueError, match="_Returns.hidden_deltas must return") as e:
+        clf.fit(X, y)
+    assert "of shapes [(200, 16), (200, 8)]" in str(e.value)
+    assert re.search(found, str(e.value))
+
+
+def test_a_complex_feedback_init_is_refused(digits):
+    """Before: the imaginary part was dropped with a ComplexWarning."""
+    X, _, y, _ = digits
+    clf = FeedbackAlignmentClassifier(
+        (16,), feedback_init=lambda shape, rng: np.ones(shape) * 1j, max_iter=1
+    )
+    with pytest.raises(ValueError, match="complex values"):
+        clf.fit(X, y)
