@@ -623,10 +623,14 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         order = None if rows is None else xp.asarray(rows, device=device)
         weightless = _weightless_batches(sample_weight, rows, n_samples, batch_size)
 
-        # a fixed probe batch: the first batch of the training set
-        first = slice(0, batch_size) if order is None else order[:batch_size]
-        probe = tuple(take_rows(array, first, xp) for array in (X, y, sample_weight))
-        if not _in_skfa(type(rule)):
+        # a fixed probe batch, the first batch of the training set: for the
+        # alignment, and to check a user's rule once
+        users_rule = not _in_skfa(type(rule))
+        probe = None
+        if self.track_alignment or users_rule:
+            head = slice(0, batch_size) if order is None else order[:batch_size]
+            probe = tuple(take_rows(array, head, xp) for array in (X, y, sample_weight))
+        if users_rule:
             self._check_rule_output(probe, rule, feedback, xp)
         if not self.track_alignment:
             probe = None

@@ -23,14 +23,20 @@ class Shallow(FeedbackRule, name="shallow"):
 
     Examples
     --------
+    >>> import numpy as np
     >>> from sklearn.datasets import load_digits
     >>> from skfa import FeedbackAlignmentClassifier
     >>> X, y = load_digits(return_X_y=True)
-    >>> floor = FeedbackAlignmentClassifier(
-    ...     (64,), feedback="shallow", alpha=0, max_iter=20, random_state=0
-    ... ).fit(X / 16, y)
-    >>> round(floor.score(X / 16, y), 2) < 1.0
+    >>> params = dict(hidden_layer_sizes=(64,), alpha=0.0, random_state=0)
+    >>> one, ten = (
+    ...     FeedbackAlignmentClassifier(feedback="shallow", max_iter=n, **params)
+    ...     .fit(X / 16, y)
+    ...     for n in (1, 10)
+    ... )
+    >>> np.array_equal(one.coefs_[0], ten.coefs_[0])  # the hidden layer stays
     True
+    >>> np.array_equal(one.coefs_[1], ten.coefs_[1])  # the output layer learns
+    False
     """
 
     def hidden_deltas(self, forward, error, targets, weights, feedback):
