@@ -16,6 +16,18 @@ ESTIMATORS = [
 ]
 
 
-@parametrize_with_checks(ESTIMATORS)
+def _expected_failures(estimator):
+    """The shallow control trains only its output layer: on the regression
+    check's data, a linear fit on 100 fixed random ReLU features stays below
+    the R^2 of 0.5 that check_regressors_train asks (also at 500 epochs)."""
+    if isinstance(estimator, FeedbackAlignmentRegressor) and (
+        estimator.feedback == "shallow"
+    ):
+        reason = "the shallow control learns its output layer only"
+        return {"check_regressors_train": reason}
+    return {}
+
+
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=_expected_failures)
 def test_sklearn_contract(estimator, check):
     check(estimator)
