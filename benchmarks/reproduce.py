@@ -288,6 +288,24 @@ BDFA_CAVEAT = (
 )
 
 
+#: Seed 001's Table 4: DFA with the structured feedback B1..B7.
+TABLE4_MODELS = {
+    f"B{i} {init}": (dict(feedback="dfa", feedback_init=init), paper)
+    for i, (init, paper) in enumerate(
+        [
+            ("ones_noise", 2.19),
+            ("identity", 2.32),
+            ("identity_noise", 2.40),
+            ("sparse_ones", 2.04),
+            ("ones_uniform", 2.22),
+            ("sparse_ones_noise", 2.27),
+            ("noise", 2.38),
+        ],
+        start=1,
+    )
+}
+
+
 def _error_within(margin):
     return lambda ours, paper: ours <= paper + margin
 
@@ -331,21 +349,7 @@ EXPERIMENTS = {
         title="Seed 001, Table 4: DFA with structured feedback B1..B7, 2x800 tanh",
         kind="epochs",
         metric="test error %",
-        models={
-            f"B{i} {init}": (dict(feedback="dfa", feedback_init=init), paper)
-            for i, (init, paper) in enumerate(
-                [
-                    ("ones_noise", 2.19),
-                    ("identity", 2.32),
-                    ("identity_noise", 2.40),
-                    ("sparse_ones", 2.04),
-                    ("ones_uniform", 2.22),
-                    ("sparse_ones_noise", 2.27),
-                    ("noise", 2.38),
-                ],
-                start=1,
-            )
-        },
+        models=TABLE4_MODELS,
         settings=WIDE_SETTINGS,
         budget=100,
         quick_budget=3,
@@ -363,21 +367,7 @@ EXPERIMENTS = {
         metric="test error %",
         models={
             "uniform U(-0.5, 0.5) (reference)": (dict(feedback="dfa"), None),
-            **{
-                f"B{i} {init}": (dict(feedback="dfa", feedback_init=init), paper)
-                for i, (init, paper) in enumerate(
-                    [
-                        ("ones_noise", 2.19),
-                        ("identity", 2.32),
-                        ("identity_noise", 2.40),
-                        ("sparse_ones", 2.04),
-                        ("ones_uniform", 2.22),
-                        ("sparse_ones_noise", 2.27),
-                        ("noise", 2.38),
-                    ],
-                    start=1,
-                )
-            },
+            **TABLE4_MODELS,
         },
         settings={**WIDE_SETTINGS, "solver": "adam", "learning_rate_init": 1e-3},
         budget=100,
