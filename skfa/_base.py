@@ -646,6 +646,9 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         # the model's first batch's (at its initial weights), and this fit's
         # epochs (the model's, for partial_fit)
         initial = getattr(self, "_initial_loss", None)
+        # measured on the model's first batch only (a model pickled before
+        # skfa recorded it has none, and no epoch of it is held against one)
+        measure_initial = initial is None and not self.loss_curve_
         first = 0 if incremental else len(self.loss_curve_)
         try:
             self.n_iter_ = 0
@@ -673,8 +676,9 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
                         feedback,
                         xp,
                     )
-                    if initial is None:
+                    if measure_initial:
                         initial = self._initial_loss = float(batch_loss)
+                        measure_initial = False
                     accumulated_loss += batch_loss * (
                         batch_slice.stop - batch_slice.start
                     )
