@@ -2,11 +2,14 @@
 Backpropagation and three feedback-alignment rules on one network
 =================================================================
 
-The same two-hidden-layer tanh network is trained four times, from the same
-initial weights and on the same batches, with backpropagation (``bp``),
-feedback alignment (``fa``), direct feedback alignment (``dfa``) and indirect
-feedback alignment (``ifa``). Only the way the output error reaches the hidden
-layers differs: ``feedback=`` is the one parameter that changes.
+The same two-hidden-layer tanh network is trained, from the same initial
+weights and on the same batches, with backpropagation (``bp``), feedback
+alignment (``fa``), direct feedback alignment (``dfa``) and indirect feedback
+alignment (``ifa``). Only the way the output error reaches the hidden layers
+differs: ``feedback=`` is the one parameter that changes. A fifth fit is the
+control, ``feedback="shallow"``: the hidden deltas are zero and only the
+output layer learns, the floor that shows how much each rule's hidden layers
+learnt.
 
 Run from a checkout (``--quick``: seconds; ``--out examples/figures``
 redraws the README's picture, the default writes to a temporary folder)::
@@ -44,8 +47,8 @@ else:
 print(f"{name}: {X_train.shape[0]} training and {X_test.shape[0]} test samples")
 
 # %%
-# Four rules, one loop
-# --------------------
+# Four rules and the control, one loop
+# ------------------------------------
 # Under the same ``random_state`` every rule starts from the same weights and
 # sees the same batches, so the differences below are the rules' alone. The
 # feedback matrices come from a generator of their own.
@@ -55,7 +58,7 @@ warnings.filterwarnings("ignore", message="Stochastic Optimizer: Maximum")
 print("| method | test accuracy | fit time (s) |")
 print("| --- | ---: | ---: |")
 models, scores = {}, {}
-for method in ["bp", "fa", "dfa", "ifa"]:
+for method in ["bp", "fa", "dfa", "ifa", "shallow"]:
     clf = FeedbackAlignmentClassifier(
         hidden_layer_sizes=hidden,
         activation="tanh",
@@ -78,8 +81,9 @@ for method in ["bp", "fa", "dfa", "ifa"]:
 # The training loss of each rule
 # ------------------------------
 # :class:`~skfa.plotting.LossCurveDisplay` draws several fitted estimators
-# on one axes. All four rules learn; backpropagation, which follows the true
-# gradient, usually lowers the training loss fastest.
+# on one axes. All four rules learn, each below the shallow control;
+# backpropagation, which follows the true gradient, usually lowers the
+# training loss fastest.
 try:
     import matplotlib.pyplot as plt
 except ImportError:  # the table needs no matplotlib; only the figure does

@@ -42,16 +42,60 @@ from ._compat import (
     _check_optimize_result,
     _check_sample_weight,
 )
-from ._diagnostics import update_angles, weight_angles
+from ._diagnostics import update_angles, weight_alignment
 from ._forward import OutputError, forward_pass, predict_output
 from ._losses import LOSS_FUNCTIONS
 from ._optimizers import AdamOptimizer, SGDOptimizer
 from ._progress import EpochReport
 from .feedback._backprop import BP
-from .feedback._base import FeedbackRule, Progress, checked_rule
+from .feedback._base import (
+    FeedbackRule,
+    Progress,
+    _in_skfa,
+    check_rule_classes,
+    checked_rule,
+    named_rules_as_objects,
+    restore_rules,
+    rule_kind,
+    runtime_rules,
+)
 from .feedback._init import FEEDBACK_INITS, draw_feedback
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
+#: A finite epoch loss above this many times the model's first batch's (at its
+#: initial weights) is divergence.
+_EXPLODED_RATIO = 1e4
+#: As is one that rose in each of this many epochs in a row to over this many
+#: times that first batch's: worse than the untrained network, and worsening.
+_RISING_EPOCHS = 5
+_RISEN_RATIO = 2.0
+
+
+def _weightless_batches(sample_weight, rows, n_samples, batch_size):
+    """Find the batches whose sample weights sum to 0 (they carry no error).
+
+    Returns a function of an epoch's order of the training rows (host
+    indices into X) that gives the starts of those batches, for the loop to
+    skip: their loss and error would divide 0 by 0.
+    """
+    if sample_weight is None:
+        return lambda order: ()
+    weights = np.asarray(to_host(sample_weight))
+    if rows is not None and not weights[rows].any():
+        raise ValueError(
+            "The sample weights of the training rows sum to 0: the validation "
+            "split of early_stopping took every row of non-zero weight. Lower "
+            "validation_fraction or give more rows a weight."
+        )
+    if bool(np.all(weights > 0)):
+        return lambda order: ()
+    starts = np.arange(0, n_samples, batch_size)
+
+    def weightless(order):
+        sums = np.add.reduceat(weights[order], starts)
+        return set((starts[sums == 0]).tolist())
+
+    return weightless
 
 
 class BaseFeedbackAlignment(BaseEstimator, ABC):
@@ -158,6 +202,32 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         self.track_alignment = track_alignment
         self.device = device
 
+    def _validate_params(self):
+        check_rule_classes(self)
+        super()._validate_params()
+
+    def set_params(self, **params):
+        """Set the parameters; see :meth:`sklearn.base.BaseEstimator.set_params`.
+
+        Nested parameters of a rule given by name are accepted as for the
+        rule object: with ``feedback="bdfa"``, ``feedback__block_size=5`` sets
+        ``feedback`` to ``BlockedDFA(block_size=5)``.
+        """
+        return super().set_params(**named_rules_as_objects(self, params))
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        # a rule registered at run time travels with the model: joblib's
+        # workers and fresh processes do not run the register call
+        rules = runtime_rules(self)
+        if rules:
+            state["_runtime_rules"] = rules
+        return state
+
+    def __setstate__(self, state):
+        restore_rules(state.pop("_runtime_rules", {}))
+        super().__setstate__(state)
+
     # --- what the subclasses define -------------------------------------
 
     @abstractmethod
@@ -236,15 +306,15 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
             self._random_state = check_random_state(self.random_state)
             if first_pass:
                 self._initialize(layer_units, X)
-            elif (fitted := [*(W.shape[0] for W in self.coefs_), self.n_outputs_]) != (
-                layer_units
-            ):
-                raise ValueError(
-                    f"The network fitted before has layer widths {fitted}; "
-                    f"this data and hidden_layer_sizes ask for {layer_units}. "
-                    "Refit without warm_start to change the architecture."
-                )
             else:
+                self._complete_state()
+                fitted = [*(W.shape[0] for W in self.coefs_), self.n_outputs_]
+                if fitted != layer_units:
+                    raise ValueError(
+                        f"The network fitted before has layer widths {fitted}; "
+                        f"this data and hidden_layer_sizes ask for {layer_units}. "
+                        "Refit without warm_start to change the architecture."
+                    )
                 self._place_state(xp, device)
             matrices = self._feedback_for(rule, layer_units, X, first_pass)
 
@@ -328,20 +398,15 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
             self.coefs_.append(asarray_like(W, X))
             self.intercepts_.append(asarray_like(b, X))
 
-        # The feedback matrices come from a stream of their own, so that every
-        # rule sees the same weights and batches under the same random_state.
-        if self.random_state is None or isinstance(self.random_state, Integral):
-            self._feedback_seed = self.random_state
-        else:
-            self._feedback_seed = int(
-                self._random_state.randint(np.iinfo(np.int32).max)
-            )
+        self._feedback_seed = self._draw_feedback_seed()
+        self._initial_loss = None
         self.feedback_weights_ = []
         # nothing of an earlier fit survives a fresh one (e.g. a loss curve
         # under solver='lbfgs', which has none)
         for stale in (
             "alignment_curve_",
             "weight_alignment_curve_",
+            "feedback_norm_ratio_curve_",
             "loss_",
             "loss_curve_",
             "validation_scores_",
@@ -349,6 +414,7 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
             "best_loss_",
             "_best_coefs",
             "_best_intercepts",
+            "_stage",
         ):
             self.__dict__.pop(stale, None)
 
@@ -364,6 +430,47 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
                 self.validation_scores_ = None
                 self.best_validation_score_ = None
 
+    def _draw_feedback_seed(self):
+        """The seed of the feedback matrices' own stream, so that every rule
+        sees the same weights and batches under the same random_state."""
+        if self.random_state is None or isinstance(self.random_state, Integral):
+            return self.random_state
+        return int(self._random_state.randint(np.iinfo(np.int32).max))
+
+    def _complete_state(self):
+        """Fill in what a model given its weights by hand lacks.
+
+        ``partial_fit`` (and ``warm_start``) on a model whose ``coefs_`` and
+        ``intercepts_`` were set directly, as scikit-learn's MLP tests do: the
+        training state starts as a fresh fit's, and the feedback matrices are
+        drawn from ``random_state``.
+        """
+        defaults = {
+            "n_outputs_": lambda: self.coefs_[-1].shape[1],
+            "n_layers_": lambda: len(self.coefs_) + 1,
+            "out_activation_": lambda: self._output_spec()[0],
+            "n_iter_": lambda: 0,
+            "t_": lambda: 0,
+            "_n_epochs": lambda: 0,
+            "_n_steps": lambda: 0,
+            "_feedback_seed": self._draw_feedback_seed,
+            "_initial_loss": lambda: None,
+            "feedback_weights_": list,
+        }
+        if self.solver in _STOCHASTIC_SOLVERS:
+            defaults.update(
+                loss_curve_=list,
+                _no_improvement_count=lambda: 0,
+                best_loss_=lambda: None if self.early_stopping else np.inf,
+                validation_scores_=lambda: [] if self.early_stopping else None,
+                best_validation_score_=lambda: -np.inf if self.early_stopping else None,
+            )
+        for name, default in defaults.items():
+            if not hasattr(self, name):
+                setattr(self, name, default())
+        if not hasattr(self, "_feedback_rng"):
+            self._feedback_rng = np.random.default_rng(self._feedback_seed)
+
     def _feedback_for(self, rule, layer_units, X, first_pass):
         """Draw the rule's matrices if needed; return them keyed by the rule's keys.
 
@@ -373,11 +480,21 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         """
         shapes = rule.feedback_shapes(layer_units)
         drawn = [tuple(B.shape) for B in self.feedback_weights_]
-        if first_pass or drawn != list(shapes.values()):
+        # what drew the matrices: a rule of another kind or another
+        # feedback_init (warm_start, partial_fit) draws afresh, even where the
+        # shapes agree (kp -> fa, dfa -> drtp); a model pickled before this
+        # was recorded keeps its matrices
+        kind = (rule_kind(rule), self.feedback_init)
+        if (
+            first_pass
+            or drawn != list(shapes.values())
+            or getattr(self, "_feedback_kind", kind) != kind
+        ):
             self._feedback_rng = np.random.default_rng(self._feedback_seed)
             self.feedback_weights_ = draw_feedback(
                 shapes.values(), self.feedback_init, self._feedback_rng
             )
+        self._feedback_kind = kind
         matrices = {
             key: asarray_like(B, X) for key, B in zip(shapes, self.feedback_weights_)
         }
@@ -553,29 +670,49 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
             batch_size = int(np.clip(self.batch_size, 1, n_samples))
         # the rows of X of the training set, in the order of this epoch
         order = None if rows is None else xp.asarray(rows, device=device)
+        weightless = _weightless_batches(sample_weight, rows, n_samples, batch_size)
 
+        # a fixed probe batch, the first batch of the training set: for the
+        # alignment, and to check a user's rule once
+        users_rule = not _in_skfa(type(rule))
         probe = None
-        if self.track_alignment:
-            if not hasattr(self, "alignment_curve_"):
-                self.alignment_curve_ = np.empty((0, len(self.coefs_) - 1))
-                self.weight_alignment_curve_ = None
-            # a fixed probe batch: the first batch of the training set
-            first = slice(0, batch_size) if order is None else order[:batch_size]
-            probe = tuple(
-                take_rows(array, first, xp) for array in (X, y, sample_weight)
-            )
+        if self.track_alignment or users_rule:
+            head = slice(0, batch_size) if order is None else order[:batch_size]
+            probe = tuple(take_rows(array, head, xp) for array in (X, y, sample_weight))
+        if users_rule:
+            self._check_rule_output(probe, rule, feedback, xp)
+        if not self.track_alignment:
+            probe = None
+        elif not hasattr(self, "alignment_curve_"):
+            self.alignment_curve_ = np.empty((0, len(self.coefs_) - 1))
+            self.weight_alignment_curve_ = None
+            self.feedback_norm_ratio_curve_ = None
+        self._sync_stopping_state()
         report = EpochReport(self.verbose, self.max_iter)
-        checkpoint = self._checkpoint(params)
+        checkpoint = best = self._checkpoint(params)
+        best_loss = None  # the loss of ``best``; None: as before this call
+        # the losses that later epochs are held against, to catch divergence:
+        # the model's first batch's (at its initial weights), and this fit's
+        # epochs (the model's, for partial_fit)
+        initial = getattr(self, "_initial_loss", None)
+        # measured on the model's first batch only (a model pickled before
+        # skfa recorded it has none, and no epoch of it is held against one)
+        measure_initial = initial is None and not self.loss_curve_
+        first = 0 if incremental else len(self.loss_curve_)
         try:
             self.n_iter_ = 0
             for _ in range(self.max_iter):
                 started = time.perf_counter()
                 if self.shuffle:
                     sample_idx = shuffle(sample_idx, random_state=self._random_state)
-                    shuffled = sample_idx if rows is None else rows[sample_idx]
+                shuffled = sample_idx if rows is None else rows[sample_idx]
+                if self.shuffle:
                     order = xp.asarray(shuffled, device=device)
+                skipped = weightless(shuffled)
                 accumulated_loss = 0.0
                 for batch_slice in gen_batches(n_samples, batch_size):
+                    if batch_slice.start in skipped:
+                        continue  # its sample weights sum to 0: nothing to learn
                     batch_idx = batch_slice if order is None else order[batch_slice]
                     feedback = self._feedback_for_step(
                         rule, matrices, feedback, progress, xp
@@ -589,6 +726,9 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
                         params,
                         xp,
                     )
+                    if measure_initial:
+                        initial = self._initial_loss = float(batch_loss)
+                        measure_initial = False
                     accumulated_loss += batch_loss * (
                         batch_slice.stop - batch_slice.start
                     )
@@ -601,11 +741,15 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
                 if not math.isfinite(epoch_loss):
                     self._diverged(checkpoint)
                     break
+                if self._exploded(epoch_loss / n_samples, initial, first):
+                    self._diverged(best, epoch_loss / n_samples, best_loss)
+                    break
                 self.loss_ = epoch_loss / n_samples
                 self._n_epochs += 1
                 self.n_iter_ += 1
                 self.t_ += n_samples
                 self.loss_curve_.append(self.loss_)
+                self._restart_on_stage(rule.stage(feedback))
                 self._update_no_improvement_count(X_val, y_val, sample_weight_val)
                 if probe is not None:
                     self._record_alignment(probe, rule, feedback, xp)
@@ -617,6 +761,8 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
                 )
                 self._optimizer.iteration_ends(self.t_)
                 checkpoint = self._checkpoint(params)
+                if self.loss_ <= min(self.loss_curve_[first:]):
+                    best, best_loss = checkpoint, self.loss_
 
                 if self._no_improvement_count > self.n_iter_no_change:
                     if self.early_stopping:
@@ -663,13 +809,66 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         saved = [(a, xp.asarray(a, copy=True)) for a in arrays.values()]
         return saved, copy.deepcopy(self._optimizer), self._n_steps
 
-    def _diverged(self, checkpoint):
-        """Go back to the checkpoint and say why training stopped."""
+    def _check_rule_output(self, probe, rule, feedback, xp):
+        """Check a user's rule once per fit, on the probe batch: its hidden
+        deltas must be one array per hidden layer, of that layer's shape."""
+        X, y, sample_weight = probe
+        forward, error, _ = self._forward_and_error(X, y, sample_weight, xp)
+        weights = dict(enumerate(self.coefs_, start=1))
+        deltas = rule.hidden_deltas(forward, error, y, weights, feedback)
+        expected = [tuple(h.shape) for h in forward.h[1:-1]]
+        found = (
+            [tuple(getattr(d, "shape", ())) for d in deltas]
+            if isinstance(deltas, (list, tuple))
+            else None
+        )
+        if found != expected:
+            raise ValueError(
+                f"{type(rule).__name__}.hidden_deltas must return a list of the "
+                f"{len(expected)} hidden deltas delta_1 .. delta_{len(expected)}, "
+                f"of shapes {expected} on this batch; it returned "
+                + (f"{type(deltas).__name__}" if found is None else f"shapes {found}")
+                + "."
+            )
+
+    def _sync_stopping_state(self):
+        """The no-improvement state of the current ``early_stopping``, where a
+        ``warm_start`` fit turned it on or off."""
+        if self.early_stopping and self.validation_scores_ is None:
+            self.validation_scores_, self.best_validation_score_ = [], -np.inf
+            self._no_improvement_count = 0
+        elif not self.early_stopping and self.best_loss_ is None:
+            self.best_loss_ = min(self.loss_curve_, default=np.inf)
+            self._no_improvement_count = 0
+
+    def _exploded(self, loss, initial, first):
+        """Whether a finite epoch ``loss`` is divergence in all but name.
+
+        ``initial`` is the loss of the model's first batch at its initial
+        weights. The loss has diverged when it is over ``_EXPLODED_RATIO``
+        times ``initial``, or when it is over ``_RISEN_RATIO`` times
+        ``initial`` and rose in each of the last ``_RISING_EPOCHS`` epochs (of
+        this fit, from its epoch ``first``).
+        """
+        if initial is None or not initial > 0 or loss <= _RISEN_RATIO * initial:
+            return False
+        recent = [*self.loss_curve_[first:], loss][-_RISING_EPOCHS - 1 :]
+        return loss > _EXPLODED_RATIO * initial or (
+            len(recent) == _RISING_EPOCHS + 1
+            and all(b > a for a, b in zip(recent[:-1], recent[1:]))
+        )
+
+    def _diverged(self, checkpoint, exploded=None, best_loss=None):
+        """Go back to the checkpoint and say why training stopped.
+
+        ``exploded`` is the finite loss that was taken as divergence (the
+        checkpoint is then the best epoch's, of loss ``best_loss``, or None
+        for the state before this call); None for a non-finite one. Raise
+        where no epoch of the model ever finished: nothing was learnt.
+        """
         saved, self._optimizer, self._n_steps = checkpoint
         for array, copied in saved:
             array[...] = copied
-        if not hasattr(self, "loss_"):  # no epoch of this model ever finished
-            self.loss_ = math.nan
         remedy = f"lower learning_rate_init (now {self.learning_rate_init})"
         if self.feedback_weights_:
             remedy += (
@@ -677,14 +876,57 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
                 f"{self.feedback_init!r} now; 'nokland' and 'gaussian' scale "
                 "them by the layer width)"
             )
+        if not self.loss_curve_ and exploded is None:
+            # no epoch of this model ever finished: nothing was learnt
+            raise ValueError(
+                "Solver produced non-finite parameter weights. The input data may "
+                "contain large values and need to be preprocessed, or the learning "
+                "rate may be too high: the loss or the weights became non-finite "
+                "(inf or NaN) in the first epoch, so nothing was learnt. Scale "
+                f"the inputs (and regression targets), or {remedy}."
+            )
+        if not self.loss_curve_:
+            raise ValueError(
+                f"Training diverged in the first epoch: its loss reached "
+                f"{exploded:.3g}, over {_EXPLODED_RATIO:.0e} times the loss of the "
+                f"first batch at the initial weights ({self._initial_loss:.3g}), so "
+                "nothing was learnt. The input data may contain large values and "
+                f"need to be preprocessed; or {remedy}."
+            )
+        if exploded is None:
+            what = (
+                "the loss or the weights became non-finite (inf or NaN) during "
+                f"epoch {self.n_iter_ + 1} of this fit, so it stopped and kept the "
+                "weights from before that epoch"
+            )
+        else:
+            if best_loss is not None:
+                self.loss_ = best_loss
+            what = (
+                f"the loss reached {exploded:.3g} in epoch {self.n_iter_ + 1} of "
+                "this fit, far above the untrained network's "
+                f"({self._initial_loss:.3g}), so it stopped and kept "
+                "the weights of the epoch with the lowest loss of this fit"
+            )
+        if self.early_stopping:
+            # the epoch that diverged has no score: NaN marks it
+            self.validation_scores_.append(math.nan)
         warnings.warn(
-            f"Training diverged: the loss or the weights became non-finite "
-            f"(inf or NaN) during epoch {self.n_iter_ + 1} of this fit, so it "
-            f"stopped and kept the weights from before that epoch. To train "
-            f"further, {remedy}.",
+            f"Training diverged: {what}. To train further, {remedy}.",
             RuntimeWarning,
             stacklevel=3,
         )
+
+    def _restart_on_stage(self, stage):
+        """Restart the no-improvement count and the best loss when the rule
+        enters a new stage (:meth:`FeedbackRule.stage`; :class:`Switch`)."""
+        if getattr(self, "_stage", stage) != stage:
+            self._no_improvement_count = 0
+            if self.early_stopping:
+                self.best_validation_score_ = -np.inf
+            else:
+                self.best_loss_ = np.inf
+        self._stage = stage
 
     def _record_alignment(self, probe, rule, feedback, xp):
         """Append this epoch's alignment angles (``track_alignment``)."""
@@ -693,12 +935,27 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         weights = dict(enumerate(self.coefs_, start=1))
         angles = update_angles(forward, error, y, weights, rule, feedback)
         self.alignment_curve_ = np.vstack([self.alignment_curve_, angles])
-        mirrored = weight_angles(rule, feedback, weights)
-        if mirrored is not None:
-            previous = self.weight_alignment_curve_
-            if previous is None:
-                previous = np.empty((0, len(mirrored)))
-            self.weight_alignment_curve_ = np.vstack([previous, mirrored])
+        # one row per epoch, NaN in the epochs of a rule without B (Switch,
+        # or a warm_start / partial_fit that changed the rule)
+        mirrored = weight_alignment(rule, feedback, weights)
+        for name, row in zip(
+            ("weight_alignment_curve_", "feedback_norm_ratio_curve_"),
+            (None, None) if mirrored is None else mirrored,
+        ):
+            curve = getattr(self, name, None)
+            if curve is None and row is None:
+                continue
+            if curve is None:
+                curve = np.full(
+                    (self.alignment_curve_.shape[0] - 1, len(angles)), np.nan
+                )
+            setattr(
+                self,
+                name,
+                np.vstack(
+                    [curve, np.full(len(angles), np.nan) if row is None else row]
+                ),
+            )
 
     def _feedback_for_step(self, rule, matrices, feedback, progress, xp):
         """The feedback of the next step: redrawn with ``resample_feedback``

@@ -47,17 +47,27 @@ def update_angles(forward, error, targets, weights, rule, feedback):
     ]
 
 
-def weight_angles(rule, feedback, weights):
-    """Per hidden layer ``i``, the angle between ``W_{i+1}`` and ``B_{i+1}.T``.
+def weight_alignment(rule, feedback, weights):
+    """Per hidden layer ``i``, how ``B_{i+1}`` compares with ``W_{i+1}.T``.
 
     Returns
     -------
-    angles : list of float or None
-        One angle (degrees) per hidden layer, or None when the rule has no
-        matrices standing in for the transposed weights
-        (:meth:`FeedbackRule.transposes`).
+    angles, ratios : lists of float, or None
+        For each hidden layer, the angle (degrees) between ``W_{i+1}`` and
+        ``B_{i+1}.T``, and the ratio of their norms ``||B_{i+1}|| /
+        ||W_{i+1}||`` (Frobenius; BioTorch reports it): a ratio far from 1
+        says the feedback carries the error at another scale than
+        backpropagation would. None when the rule has no matrices standing
+        in for the transposed weights (:meth:`FeedbackRule.transposes`).
     """
     carriers = rule.transposes(feedback, weights)
     if carriers is None:
         return None
-    return [angle(weights[i], carriers[i].T) for i in sorted(carriers)]
+    layers = sorted(carriers)
+    angles = [angle(weights[i], carriers[i].T) for i in layers]
+    ratios = [_norm(carriers[i]) / (_norm(weights[i]) or math.nan) for i in layers]
+    return angles, ratios
+
+
+def _norm(a):
+    return float(namespace(a).linalg.vector_norm(a))

@@ -43,7 +43,12 @@ _SECTIONS["parameters"] = """\
         fit stops with a ``RuntimeWarning`` that names the remedy and keeps
         the weights of the last finite epoch, so predictions stay finite; a
         diverging ``warm_start`` fit or ``partial_fit`` call leaves the model
-        as it was before that epoch.
+        as it was before that epoch. A loss that stays finite but explodes
+        (over 1e4 times the untrained network's first batch, or over twice it
+        and rising for 5 epochs in a row) is divergence too: the fit stops with
+        the same warning and keeps the weights of its epoch of lowest loss.
+        Where the model's very first epoch diverges, nothing was learnt and
+        fit raises ``ValueError``.
 
     power_t : float, default=0.5
         Exponent of the 'invscaling' schedule.
@@ -77,6 +82,11 @@ _SECTIONS["parameters"] = """\
 
     warm_start : bool, default=False
         Start from the previous fit's weights, optimizer and feedback matrices.
+        The feedback matrices are drawn afresh (from ``random_state``, as
+        at the first fit) when ``feedback`` now names a rule of another
+        kind (e.g. 'kp' then 'fa', 'dfa' then 'drtp') or ``feedback_init``
+        changed: matrices drawn or trained for another rule are never
+        reused silently. The same holds for ``partial_fit``.
 
     momentum : float, default=0.9
         Momentum of 'sgd', in [0, 1].
@@ -108,7 +118,9 @@ _SECTIONS["parameters"] = """\
         How the output error reaches the hidden layers: a name of
         :data:`skfa.feedback.FEEDBACK_RULES` or a
         :class:`skfa.feedback.FeedbackRule` instance, whose parameters a grid
-        search reaches as ``feedback__<param>``. With ``e`` the output error,
+        search reaches as ``feedback__<param>`` (for a name too:
+        ``feedback__block_size`` with ``feedback='bdfa'`` sets
+        ``feedback=BlockedDFA(block_size=...)``). With ``e`` the output error,
         ``Y`` the targets and ``B`` fixed random matrices:
 
         - 'bp': ``delta_i = (delta_{i+1} @ W_{i+1}.T) * f'(a_i)``, the gradient;
@@ -133,7 +145,9 @@ _SECTIONS["parameters"] = """\
         - 'drtp': ``delta_i = (Y @ B_i) * f'(a_i)``, the target projected
           (Frenkel 2021);
         - 'switch': one rule for the first epochs, then another (by default
-          bp for 5 epochs, then dfa).
+          bp for 5 epochs, then dfa);
+        - 'shallow': ``delta_i = 0``, only the output layer learns: the
+          control that shows how much the hidden layers learnt.
 
         See each class in :mod:`skfa.feedback` for its parameters (e.g.
         ``DFA(aux=True)``, ``DFA(derivative=False)``,
@@ -165,6 +179,9 @@ _SECTIONS["parameters"] = """\
         figures): its larger feedback gives the hidden layers larger steps;
         with 'nokland' they are on the gradient's scale and learn more slowly
         under SGD.
+
+        What a callable returns is copied (a read-only or broadcast array is
+        fine) and must be real.
 
     resample_feedback : bool, default=False
         Draw fresh feedback matrices (from ``feedback_init``, continuing the
@@ -204,8 +221,8 @@ _SECTIONS["parameters"] = """\
 
 _SECTIONS["attributes"] = """\
     loss_ : float
-        The loss at the end of the last epoch (NaN when the first epoch of a
-        fresh fit diverged: the model then keeps its initial weights).
+        The loss at the end of the last epoch (after a divergence, that of
+        the epoch whose weights were kept).
 
     best_loss_ : float or None
         The lowest training loss reached (None with ``early_stopping``).
@@ -214,7 +231,8 @@ _SECTIONS["attributes"] = """\
         The training loss after each epoch (stochastic solvers).
 
     validation_scores_ : list of float or None
-        The validation score after each epoch, with ``early_stopping``.
+        The validation score after each epoch, with ``early_stopping``; NaN
+        for an epoch that diverged (see ``learning_rate_init``).
 
     best_validation_score_ : float or None
         The best validation score, with ``early_stopping``.
@@ -263,7 +281,22 @@ _SECTIONS["attributes"] = """\
         With ``track_alignment``, for rules whose feedback replaces ``W.T``
         layer by layer ('fa', 'kp', 'wm', 'usf', 'brsf', 'frsf'): after each
         epoch, the angle in degrees between ``W_{i+1}`` and ``B_{i+1}.T`` for
-        each hidden layer ``i``. None for the other rules.
+        each hidden layer ``i``. None for the other rules; NaN in the rows
+        of epochs trained by a rule without such matrices (a
+        :class:`~skfa.feedback.Switch`, or a ``warm_start`` or
+        ``partial_fit`` that changed the rule), so that it has a row per
+        epoch.
+
+    feedback_norm_ratio_curve_ : ndarray of shape (n_epochs, n_hidden_layers) \
+            or None
+        With ``track_alignment``, for the same rules as
+        ``weight_alignment_curve_``: after each epoch, the ratio of the
+        Frobenius norms ``||B_{i+1}|| / ||W_{i+1}||`` for each hidden layer
+        ``i`` (as BioTorch reports it). The angle says whether ``B.T``
+        points where ``W`` does; the ratio, whether the feedback carries the
+        error at backpropagation's scale (1) or larger or smaller, which
+        under SGD acts as a learning rate of the layers below. None or NaN
+        as ``weight_alignment_curve_``.
 """
 
 

@@ -231,3 +231,27 @@ def test_openml_fallback_without_network(monkeypatch):
     assert_array_equal(X_test[:3, 0] * 255, np.arange(60000, 60003) % 256)
     assert_array_equal(y_train[:3], [0, 1, 2])
     assert_array_equal(y_test[:3], [0, 1, 2])
+
+
+# -- found when pushed (issue 18) --------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int64, "int32", bool])
+def test_a_dtype_that_cannot_hold_scaled_pixels_is_refused(tiny, dtype):
+    """Before: numpy's UFuncTypeError from ``X /= 255``."""
+    with pytest.raises(ValueError, match="not a floating-point dtype"):
+        load_mnist(tiny[0], dtype=dtype)
+
+
+def test_a_file_for_the_directory_is_named(tiny):
+    """Before: 'does not exist', of a file that does."""
+    path = tiny[0] / "train-images-idx3-ubyte.gz"
+    with pytest.raises(NotADirectoryError, match="is a file"):
+        load_mnist(path)
+
+
+def test_the_home_directory_is_expanded(tiny, monkeypatch):
+    directory = tiny[0]
+    monkeypatch.setenv("HOME", str(directory.parent))
+    X_train, *_ = load_mnist(f"~/{directory.name}")
+    assert_array_equal(X_train, load_mnist(directory)[0])

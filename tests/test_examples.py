@@ -60,9 +60,13 @@ def test_compare_methods_example_quick(tmp_path, monkeypatch, capsys):
     scores = _run("compare_methods", monkeypatch, "--quick")["scores"]
     assert (tmp_path / "skfa-examples" / "compare_methods.png").is_file()
     assert (EXAMPLES / "figures" / "compare_methods.png").read_bytes() == committed
-    assert list(scores) == ["bp", "fa", "dfa", "ifa"]
+    assert list(scores) == ["bp", "fa", "dfa", "ifa", "shallow"]
+    floor = scores.pop("shallow")
     assert all(score > 0.9 for score in scores.values())
-    assert capsys.readouterr().out.count("\n| ") == 6
+    # the control: only the output layer learns; every rule's hidden layers
+    # add to it
+    assert 0.5 < floor < min(scores.values()) - 0.02
+    assert capsys.readouterr().out.count("\n| ") == 7
 
 
 def test_compare_methods_example_without_matplotlib(tmp_path, monkeypatch, capsys):
@@ -70,9 +74,9 @@ def test_compare_methods_example_without_matplotlib(tmp_path, monkeypatch, capsy
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
     run = _run("compare_methods", monkeypatch, "--quick", "--out", str(tmp_path))
-    assert len(run["scores"]) == 4 and not list(tmp_path.iterdir())
+    assert len(run["scores"]) == 5 and not list(tmp_path.iterdir())
     out = capsys.readouterr().out
-    assert out.count("\n| ") == 6 and "no figure: matplotlib is not installed" in out
+    assert out.count("\n| ") == 7 and "no figure: matplotlib is not installed" in out
 
 
 def test_quick_mode_from_the_environment(monkeypatch):

@@ -74,15 +74,19 @@ def test_quick_mode_writes_sane_tables(name, tmp_path):
         assert by_model["bp"] == 100.0
 
 
+def _tanh_pass(rng, units):
+    """A random tanh forward pass of 7 samples through ``units``, and an error."""
+    h = [rng.standard_normal((7, units[0]))]
+    h += [np.tanh(rng.standard_normal((7, n))) for n in units[1:]]
+    return ForwardPass(h, "tanh", np), h, rng.standard_normal((7, units[-1]))
+
+
 def test_source_before_derivative_variant_by_hand():
     # 4 hidden layers, blocks of 2: layers 3-4 take e, layers 1-2 take layer 3's
     # projection e @ B_3 (before f'), where bdfa takes layer 3's delta (after f')
     rng = np.random.default_rng(0)
     units = [6, 5, 5, 5, 5, 3]
-    h = [rng.standard_normal((7, units[0]))]
-    h += [np.tanh(rng.standard_normal((7, n))) for n in units[1:]]
-    forward = ForwardPass(h, "tanh", np)
-    error = rng.standard_normal((7, 3))
+    forward, h, error = _tanh_pass(rng, units)
     rule = reproduce.SourceBeforeDerivativeBDFA(block_size=2)
     B = {i: rng.standard_normal(s) for i, s in rule.feedback_shapes(units).items()}
     deltas = rule.hidden_deltas(forward, error, None, {}, rule.prepare_feedback(B, np))
@@ -96,3 +100,21 @@ def test_source_before_derivative_variant_by_hand():
         forward, error, None, {}, rule.prepare_feedback(B, np)
     )
     assert_allclose(blocked[0], ((error @ B[3]) * fprime[3]) @ B[1] * fprime[1])
+
+
+def test_scale_only_control_by_hand():
+    # 4 hidden layers, blocks of 2: DFA's directions, blocked DFA's chain norms
+    rng = np.random.default_rng(1)
+    units = [6, 5, 4, 5, 4, 3]
+    forward, h, error = _tanh_pass(rng, units)
+    rule = reproduce.ScaleOnlyDFA(block_size=2)
+    shapes = rule.feedback_shapes(units)
+    assert shapes[("chain", 1)] == (5, 5) and shapes[("dfa", 1)] == (3, 5)
+    B = {key: rng.standard_normal(s) for key, s in shapes.items()}
+    deltas = rule.hidden_deltas(forward, error, None, {}, rule.prepare_feedback(B, np))
+    chain = {i: B["chain", i] for i in (3, 4)}
+    chain.update({i: B["chain", 3] @ B["chain", i] for i in (1, 2)})
+    for i in range(1, 5):
+        D = B["dfa", i]
+        scaled = D * np.linalg.norm(chain[i]) / np.linalg.norm(D)
+        assert_allclose(deltas[i - 1], (error @ scaled) * (1 - h[i] ** 2), rtol=1e-13)

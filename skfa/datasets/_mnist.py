@@ -151,7 +151,7 @@ def load_mnist(path=None, *, return_X_y=False, dtype=np.float32, verify=True):
     Parameters
     ----------
     path : str or os.PathLike, default=None
-        A directory holding the four original IDX files
+        A directory (``~`` is expanded) holding the four original IDX files
         (``train-images-idx3-ubyte``, ``train-labels-idx1-ubyte``,
         ``t10k-images-idx3-ubyte``, ``t10k-labels-idx1-ubyte``), each gzipped
         (``.gz``, preferred when both exist) or not. With None, MNIST is
@@ -162,7 +162,7 @@ def load_mnist(path=None, *, return_X_y=False, dtype=np.float32, verify=True):
         Return the tuple ``(X_train, y_train, X_test, y_test)`` instead of a
         Bunch.
     dtype : dtype, default=numpy.float32
-        The dtype of the images.
+        The dtype of the images, a floating-point one.
     verify : bool, default=True
         Check every file read against the directory's ``SHA256SUMS``
         (lines ``<hex digest>  <filename>``), when it has one.
@@ -199,10 +199,13 @@ def load_mnist(path=None, *, return_X_y=False, dtype=np.float32, verify=True):
     ------
     FileNotFoundError
         The directory, or one of the four files, is missing.
+    NotADirectoryError
+        ``path`` is a file.
     ValueError
-        A file is corrupt: not gzip, wrong magic number, images other than
-        28 x 28, truncated or padded, a count that differs between images and
-        labels, or a checksum mismatch; or ``SHA256SUMS`` is malformed.
+        ``dtype`` is not a floating-point dtype; or a file is corrupt: not
+        gzip, wrong magic number, images other than 28 x 28, truncated or
+        padded, a count that differs between images and labels, or a
+        checksum mismatch; or ``SHA256SUMS`` is malformed.
 
     Examples
     --------
@@ -216,6 +219,11 @@ def load_mnist(path=None, *, return_X_y=False, dtype=np.float32, verify=True):
     ...     "data/mnist", return_X_y=True
     ... )  # doctest: +SKIP
     """
+    if not np.issubdtype(np.dtype(dtype), np.floating):
+        raise ValueError(
+            f"dtype={dtype!r} is not a floating-point dtype: the images are "
+            "scaled to [0, 1]. Use numpy.float32 (the default) or numpy.float64."
+        )
     arrays = _from_openml(dtype) if path is None else _from_files(path, dtype, verify)
     if return_X_y:
         return arrays
@@ -233,7 +241,12 @@ def load_mnist(path=None, *, return_X_y=False, dtype=np.float32, verify=True):
 
 def _from_files(path, dtype, verify):
     """``(X_train, y_train, X_test, y_test)`` from the IDX files in ``path``."""
-    directory = Path(os.fspath(path))
+    directory = Path(os.fspath(path)).expanduser()
+    if directory.is_file():
+        raise NotADirectoryError(
+            f"{directory} is a file; load_mnist takes the directory that holds "
+            "the four MNIST IDX files."
+        )
     if not directory.is_dir():
         raise FileNotFoundError(f"MNIST directory {directory} does not exist.")
     paths = {key: _find(directory, name) for key, name in _FILES.items()}

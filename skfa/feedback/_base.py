@@ -1,9 +1,11 @@
 """The protocol every feedback rule follows, the registry of rules, shared steps."""
 
+import difflib
 from dataclasses import dataclass
 from typing import Any
 
 from sklearn.base import BaseEstimator
+from sklearn.utils._param_validation import InvalidParameterError
 
 from .._backend import asarray_like
 from .._compat import validate_params
@@ -12,10 +14,20 @@ from ._init import draw_feedback
 #: Names accepted by the estimators' ``feedback=``, each mapped to a callable
 #: that returns a fresh rule (a rule class, or a class with preset parameters).
 FEEDBACK_RULES = {}
+#: The names of skfa's own rules, which ``register`` does not silently replace.
+_OWN_NAMES = set()
 
 
-def register(name, factory):
+def register(name, factory, *, replace=False):
     """Make ``feedback=name`` mean ``factory()`` in every estimator.
+
+    The factory is called once here, so that one that fails or returns no
+    rule is refused at once. An estimator whose ``feedback`` (or a rule
+    inside it, such as :class:`Switch`'s ``then``) names a rule registered at
+    run time carries the factory when it is pickled, and registers it where
+    it is unpickled: in joblib's worker processes (``n_jobs=2``), or in a
+    model loaded by a fresh process. The factory must then pickle (joblib's
+    workers also pickle classes and functions of ``__main__`` by value).
 
     Parameters
     ----------
@@ -23,8 +35,94 @@ def register(name, factory):
         The name users pass as ``feedback=``.
     factory : callable
         Returns a new :class:`FeedbackRule` when called without arguments.
+    replace : bool, default=False
+        Whether ``name`` may replace one of skfa's own rules (``"dfa"``...),
+        which would change that name for the whole process. A name
+        registered at run time may be registered again (re-running a
+        notebook cell), the newest factory winning.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is skfa's own and ``replace`` is False.
+    TypeError
+        If ``name`` is not a non-empty string, or ``factory`` is not callable
+        or does not return a :class:`FeedbackRule`.
     """
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"register's name must be a non-empty string; got {name!r}.")
+    if not callable(factory):
+        raise TypeError(
+            f"register({name!r}, factory): factory must be callable, returning a "
+            f"new FeedbackRule; got {factory!r}."
+        )
+    _register(name, factory, replace=replace, own=False)
+
+
+def _register(name, factory, *, replace, own):
+    """:func:`register`; ``own`` marks one of skfa's own rules."""
+    known = FEEDBACK_RULES.get(name)
+    if (
+        known is not None
+        and known is not factory
+        and name in _OWN_NAMES
+        and not replace
+    ):
+        raise ValueError(
+            f"{name!r} is one of skfa's own rules ({_label(known)}); registering "
+            "another factory under it would change it for every estimator of "
+            "this process. Choose another name, or pass replace=True."
+        )
+    try:
+        rule = factory()
+    except Exception as exc:
+        raise TypeError(
+            f"register({name!r}, {_label(factory)}): calling the factory without "
+            f"arguments failed with {type(exc).__name__}: {exc}"
+        ) from exc
+    if not isinstance(rule, FeedbackRule):
+        raise TypeError(
+            f"register({name!r}, {_label(factory)}): the factory returned "
+            f"{rule!r}, not a FeedbackRule."
+        )
     FEEDBACK_RULES[name] = factory
+    if own:
+        _OWN_NAMES.add(name)
+    else:
+        _OWN_NAMES.discard(name)
+
+
+def _in_skfa(obj):
+    """Whether ``obj`` is defined in this package."""
+    return getattr(obj, "__module__", "").split(".")[0] == __name__.split(".")[0]
+
+
+def _label(factory):
+    return getattr(factory, "__qualname__", None) or repr(factory)
+
+
+def runtime_rules(owner):
+    """The registry entries registered at run time that ``owner`` names.
+
+    ``owner`` is an estimator or a rule; the rules it holds (given by name
+    or as objects, e.g. :class:`Switch`'s ``then``) are searched recursively.
+    """
+    found = {}
+    for name in rule_parameters(owner):
+        value = getattr(owner, name)
+        if isinstance(value, str) and value in FEEDBACK_RULES:
+            if value not in _OWN_NAMES:
+                found[value] = FEEDBACK_RULES[value]
+            value = FEEDBACK_RULES[value]()
+        if isinstance(value, FeedbackRule):
+            found.update(runtime_rules(value))
+    return found
+
+
+def restore_rules(entries):
+    """Register ``entries`` (from :func:`runtime_rules`) where the names are unknown."""
+    for name, factory in entries.items():
+        FEEDBACK_RULES.setdefault(name, factory)
 
 
 @dataclass
@@ -129,7 +227,14 @@ class FeedbackRule(BaseEstimator):
     def __init_subclass__(cls, name=None, **kwargs):
         super().__init_subclass__(**kwargs)
         if name is not None:
-            register(name, cls)
+            _register(name, cls, replace=False, own=_in_skfa(cls))
+
+    def _validate_params(self):
+        check_rule_classes(self)
+        super()._validate_params()
+
+    def set_params(self, **params):
+        return super().set_params(**named_rules_as_objects(self, params))
 
     def feedback_shapes(self, layer_units):
         """Return the shapes of the feedback matrices, keyed by owner.
@@ -241,6 +346,16 @@ class FeedbackRule(BaseEstimator):
         """
         return None
 
+    def stage(self, feedback):
+        """Which part of the rule gives the deltas now (default: None, always).
+
+        A rule that changes how it learns during training (:class:`Switch`)
+        returns a different value after the change; the estimators then
+        judge the new stage's losses on their own: the epochs without
+        improvement are counted, and the best loss kept, from the change.
+        """
+        return None
+
     def learned_feedback(self, feedback):
         """Return the feedback arrays that the optimizer trains (default none).
 
@@ -337,10 +452,65 @@ def resolve_feedback(feedback):
             return FEEDBACK_RULES[feedback]()
         except KeyError:
             raise ValueError(
-                f"Unknown feedback {feedback!r}; valid names are "
-                f"{sorted(FEEDBACK_RULES)} or a FeedbackRule instance."
+                f"Unknown feedback {feedback!r}{_did_you_mean(feedback)}; valid "
+                f"names are {sorted(FEEDBACK_RULES)} or a FeedbackRule instance."
             ) from None
     return feedback
+
+
+def _did_you_mean(name):
+    folded = [known for known in FEEDBACK_RULES if known.lower() == name.lower()]
+    close = folded or difflib.get_close_matches(name, FEEDBACK_RULES, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def rule_parameters(owner):
+    """Names of ``owner``'s parameters that take a rule (a name or an instance)."""
+    return [
+        name
+        for name, constraints in owner._parameter_constraints.items()
+        if FeedbackRule in constraints
+    ]
+
+
+def check_rule_classes(owner):
+    """Refuse a rule class where a rule instance belongs, suggesting the instance."""
+    for name in rule_parameters(owner):
+        value = getattr(owner, name)
+        if isinstance(value, type) and issubclass(value, FeedbackRule):
+            raise InvalidParameterError(
+                f"The {name!r} parameter of {type(owner).__name__} must be a rule "
+                f"name or a FeedbackRule instance; got the class "
+                f"{value.__name__}. Pass an instance: {name}={value.__name__}()."
+            )
+
+
+def named_rules_as_objects(owner, params):
+    """``params`` for ``set_params``, with a rule *name* replaced by its rule
+    wherever nested parameters of it are set (``feedback__block_size`` with
+    ``feedback="bdfa"``), so that a name is as good as the object it stands for."""
+    params = dict(params)
+    for name in rule_parameters(owner):
+        if not any(key.startswith(name + "__") for key in params):
+            continue
+        value = params.get(name, getattr(owner, name))
+        if isinstance(value, str):
+            params[name] = resolve_feedback(value)
+    return params
+
+
+def rule_kind(rule):
+    """The rule's class and, recursively, those of the rules it holds.
+
+    Two rules of one kind draw and use their feedback matrices alike; the
+    estimators redraw the matrices when a ``warm_start`` fit or a
+    ``partial_fit`` call brings a rule of another kind.
+    """
+    held = tuple(
+        (name, rule_kind(resolve_feedback(getattr(rule, name))))
+        for name in rule_parameters(rule)
+    )
+    return (type(rule).__module__, type(rule).__qualname__, held)
 
 
 def checked_rule(feedback):

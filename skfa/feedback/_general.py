@@ -1,7 +1,7 @@
 """The general feedback-alignment update rule: each hidden delta mixes several terms."""
 
 from .._compat import StrOptions
-from ._base import FeedbackRule, fprime, pack, project, register
+from ._base import FeedbackRule, _register, fprime, pack, project
 from ._direct import auxiliary_error, direct_shapes
 
 
@@ -171,4 +171,4 @@ def s3():
 
 
 for _preset in (s1, s2, s3):
-    register(_preset.__name__, _preset)
+    _register(_preset.__name__, _preset, replace=False, own=True)

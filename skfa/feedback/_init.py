@@ -130,7 +130,12 @@ def draw_feedback(shapes, init, rng):
     for shape in shapes:
         shape = tuple(shape)
         try:
-            B = np.asarray(draw(shape, rng), dtype=np.float64)
+            drawn = draw(shape, rng)
+            if np.iscomplexobj(drawn):
+                raise TypeError("complex values")
+            # a copy: the rules update their matrices in place, and a callable
+            # may return a read-only, broadcast or shared array
+            B = np.array(drawn, dtype=np.float64)
         except Exception as exc:
             raise ValueError(
                 f"feedback_init={init!r} failed to draw a feedback matrix of shape "

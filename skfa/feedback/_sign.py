@@ -5,7 +5,7 @@ import math
 from .._backend import namespace
 from .._compat import StrOptions
 from ._alignment import chain_shapes
-from ._base import FeedbackRule, carry_down, register
+from ._base import FeedbackRule, _register, carry_down
 
 
 class SignSymmetry(FeedbackRule):
@@ -117,4 +117,4 @@ def frsf():
 
 
 for _preset in (usf, brsf, frsf):
-    register(_preset.__name__, _preset)
+    _register(_preset.__name__, _preset, replace=False, own=True)

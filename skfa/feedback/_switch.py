@@ -25,7 +25,10 @@ class Switch(FeedbackRule, name="switch"):
     keeps its own feedback matrices, drawn at the start of fit (``first``'s,
     then ``then``'s), and both rules refresh theirs before every step (so
     weight mirroring keeps mirroring while the other rule trains): a switch
-    changes nothing but the rule that gives the deltas. Rules given as
+    changes nothing but the rule that gives the deltas, and restarts the
+    estimator's count of epochs without improvement (``n_iter_no_change``)
+    and its best loss, so that ``then`` is not stopped for failing to beat
+    ``first``'s best. Rules given as
     objects expose their parameters to a grid search, e.g.
     ``Switch(then=BlockedDFA())`` and ``feedback__then__block_size``.
     Rules whose feedback the optimizer trains ('kp') are refused: they would
@@ -103,6 +106,9 @@ class Switch(FeedbackRule, name="switch"):
     def hidden_deltas(self, forward, error, targets, weights, feedback):
         rule, matrices = feedback.rules[feedback.on], feedback.feedback[feedback.on]
         return rule.hidden_deltas(forward, error, targets, weights, matrices)
+
+    def stage(self, feedback):
+        return feedback.on
 
     def transposes(self, feedback, weights):
         rule, matrices = feedback.rules[feedback.on], feedback.feedback[feedback.on]

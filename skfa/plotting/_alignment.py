@@ -3,7 +3,7 @@
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import _default_name, check_matplotlib_support
+from ._base import _named_estimators, check_matplotlib_support
 
 
 class AlignmentDisplay:
@@ -21,18 +21,26 @@ class AlignmentDisplay:
     :meth:`AlignmentDisplay.from_estimator`; all parameters are stored as
     attributes.
 
+    Several models (:meth:`from_estimator` with a list or a dict of
+    estimators) are drawn side by side, one axes each; the parameters are
+    then lists with one entry per model, and so are the attributes
+    (``ax_`` an array of Axes).
+
     Parameters
     ----------
     alignment_curve : array-like of shape (n_epochs, n_hidden_layers)
-        The update angles in degrees, one column per hidden layer.
+        The update angles in degrees, one column per hidden layer; or a
+        list of such arrays, one per model.
 
     weight_alignment_curve : array-like of shape (n_epochs, n_hidden_layers), \
             default=None
         The angles in degrees between ``W_{i+1}`` and ``B_{i+1}^T``; None
-        draws none.
+        draws none (for several models, a list with an entry, or None, per
+        model). NaN leaves a gap (epochs of a rule without ``B``).
 
     name : str, default=None
-        The legend's title; None draws the legend without one.
+        The legend's title (a list of them for several models); None draws
+        the legend without one.
 
     Attributes
     ----------
@@ -79,10 +87,12 @@ class AlignmentDisplay:
         Parameters
         ----------
         ax : matplotlib Axes, default=None
-            The axes to draw on; None makes a new figure and axes.
+            The axes to draw on (for several models, an array-like of one
+            Axes per model); None makes a new figure and axes.
 
         name : str, default=None
-            The legend's title; None takes the display's ``name``.
+            The legend's title (for several models, a list of them); None
+            takes the display's ``name``.
 
         ylim : tuple of (float, float) or None, default=(0, 180)
             The limits of the y-axis in degrees; None lets matplotlib choose
@@ -95,72 +105,61 @@ class AlignmentDisplay:
         """
         check_matplotlib_support(f"{type(self).__name__}.plot")
         import matplotlib.pyplot as plt
-        from matplotlib.ticker import MaxNLocator
 
-        angles = np.asarray(self.alignment_curve, dtype=float)
-        if angles.ndim != 2:
-            raise ValueError(
-                "alignment_curve must have shape (n_epochs, n_hidden_layers); "
-                f"got shape {angles.shape}."
-            )
-        weight_angles = self.weight_alignment_curve
-        if weight_angles is not None:
-            weight_angles = np.asarray(weight_angles, dtype=float)
-            if weight_angles.shape != angles.shape:
-                raise ValueError(
-                    f"weight_alignment_curve has shape {weight_angles.shape}; it "
-                    f"must have alignment_curve's shape {angles.shape}."
-                )
         name = self.name if name is None else name
+        if not _several(self.alignment_curve):
+            if ax is None:
+                _, ax = plt.subplots()
+            self.lines_, self.weight_lines_, self.reference_line_ = _draw(
+                ax, self.alignment_curve, self.weight_alignment_curve, name, ylim
+            )
+            self.ax_, self.figure_ = ax, ax.figure
+            return self
+
+        n = len(self.alignment_curve)
+        weights = self.weight_alignment_curve
+        weights = [None] * n if weights is None else list(weights)
+        names = [None] * n if name is None else list(name)
+        if not len(weights) == len(names) == n:
+            raise ValueError(
+                f"Got {n} alignment curves, {len(weights)} weight alignment "
+                f"curves and {len(names)} names; give one of each per model."
+            )
         if ax is None:
-            _, ax = plt.subplots()
-
-        epochs = np.arange(1, angles.shape[0] + 1)
-        self.lines_ = [
-            ax.plot(epochs, column, label=f"hidden layer {i}")[0]
-            for i, column in enumerate(angles.T, start=1)
+            _, ax = plt.subplots(1, n, sharey=True, squeeze=False)
+        axes = np.ravel(np.asarray(ax, dtype=object))
+        if axes.size != n:
+            raise ValueError(f"ax must hold {n} Axes, one per model; got {axes.size}.")
+        drawn = [
+            _draw(axis, curve, weight, title, ylim)
+            for axis, curve, weight, title in zip(
+                axes, self.alignment_curve, weights, names
+            )
         ]
-        self.weight_lines_ = None
-        if weight_angles is not None:
-            self.weight_lines_ = [
-                ax.plot(
-                    epochs,
-                    column,
-                    color=line.get_color(),
-                    linestyle="--",
-                    label=f"$W_{{{i + 1}}}$ vs $B_{{{i + 1}}}^T$",
-                )[0]
-                for i, (column, line) in enumerate(
-                    zip(weight_angles.T, self.lines_), start=1
-                )
-            ]
-        self.reference_line_ = ax.axhline(90, color="grey", linestyle=":", lw=1)
-
-        ax.set_xlabel("Epoch")
-        ax.set_ylabel("Angle to the backprop update (degrees)")
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        if ylim is not None:
-            ax.set_ylim(ylim)
-        ax.legend(title=name)
-        self.ax_, self.figure_ = ax, ax.figure
+        self.lines_, self.weight_lines_, self.reference_line_ = map(list, zip(*drawn))
+        self.ax_, self.figure_ = axes, axes[0].figure
         return self
 
     @classmethod
     def from_estimator(cls, estimator, *, ax=None, name=None, ylim=(0, 180)):
-        """Plot the alignment angles recorded by a fitted estimator.
+        """Plot the alignment angles recorded by fitted estimators.
 
         Parameters
         ----------
-        estimator : estimator
+        estimator : estimator, list of estimators or dict
             A skfa estimator fitted with ``track_alignment=True``, which
-            records ``alignment_curve_`` and ``weight_alignment_curve_``.
+            records ``alignment_curve_`` and ``weight_alignment_curve_``, or
+            a fitted Pipeline ending in one; or a list of them, or a dict
+            mapping names to them, drawn side by side, one axes each.
 
         ax : matplotlib Axes, default=None
-            The axes to draw on; None makes a new figure and axes.
+            The axes to draw on (an array-like of one Axes per estimator for
+            several); None makes a new figure and axes.
 
-        name : str, default=None
-            The legend's title; None takes the estimator's ``feedback``
-            parameter (the string, or the rule's class name).
+        name : str or list of str, default=None
+            The legend's title (a list for a list of estimators; None for a
+            dict, whose keys are the names). None takes each estimator's
+            ``feedback`` parameter (the string, or the rule's class name).
 
         ylim : tuple of (float, float) or None, default=(0, 180)
             The limits of the y-axis in degrees; None lets matplotlib choose.
@@ -171,15 +170,71 @@ class AlignmentDisplay:
             The display, drawn.
         """
         check_matplotlib_support(f"{cls.__name__}.from_estimator")
-        check_is_fitted(estimator)
-        if getattr(estimator, "alignment_curve_", None) is None:
-            raise ValueError(
-                f"This {type(estimator).__name__} recorded no alignment_curve_: "
-                "fit it with track_alignment=True to record the angles."
-            )
+        names, estimators, several = _named_estimators(estimator, name)
+        curves, weight_curves = [], []
+        for est, est_name in zip(estimators, names):
+            check_is_fitted(est)
+            if getattr(est, "alignment_curve_", None) is None:
+                raise ValueError(
+                    f"{est_name!r} ({type(est).__name__}) recorded no "
+                    "alignment_curve_: fit it with track_alignment=True to "
+                    "record the angles."
+                )
+            curves.append(est.alignment_curve_)
+            weight_curves.append(getattr(est, "weight_alignment_curve_", None))
+        if not several:
+            curves, weight_curves, names = curves[0], weight_curves[0], names[0]
         display = cls(
-            alignment_curve=estimator.alignment_curve_,
-            weight_alignment_curve=getattr(estimator, "weight_alignment_curve_", None),
-            name=_default_name(estimator) if name is None else name,
+            alignment_curve=curves, weight_alignment_curve=weight_curves, name=names
         )
         return display.plot(ax=ax, ylim=ylim)
+
+
+def _several(curve):
+    """Whether ``alignment_curve`` is a list of several models' curves."""
+    return isinstance(curve, list) and all(np.ndim(c) == 2 for c in curve)
+
+
+def _draw(ax, angles, weight_angles, name, ylim):
+    """Draw one model's angles on ``ax``; return its lines, weight lines and
+    the 90-degree line."""
+    from matplotlib.ticker import MaxNLocator
+
+    angles = np.asarray(angles, dtype=float)
+    if angles.ndim != 2:
+        raise ValueError(
+            "alignment_curve must have shape (n_epochs, n_hidden_layers); "
+            f"got shape {angles.shape}."
+        )
+    if weight_angles is not None:
+        weight_angles = np.asarray(weight_angles, dtype=float)
+        if weight_angles.shape != angles.shape:
+            raise ValueError(
+                f"weight_alignment_curve has shape {weight_angles.shape}; it "
+                f"must have alignment_curve's shape {angles.shape}."
+            )
+    epochs = np.arange(1, angles.shape[0] + 1)
+    lines = [
+        ax.plot(epochs, column, label=f"hidden layer {i}")[0]
+        for i, column in enumerate(angles.T, start=1)
+    ]
+    weight_lines = None
+    if weight_angles is not None:
+        weight_lines = [
+            ax.plot(
+                epochs,
+                column,
+                color=line.get_color(),
+                linestyle="--",
+                label=f"$W_{{{i + 1}}}$ vs $B_{{{i + 1}}}^T$",
+            )[0]
+            for i, (column, line) in enumerate(zip(weight_angles.T, lines), start=1)
+        ]
+    reference = ax.axhline(90, color="grey", linestyle=":", lw=1)
+    ax.set_xlabel("Epoch")
+    ax.set_ylabel("Angle to the backprop update (degrees)")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if ylim is not None:
+        ax.set_ylim(ylim)
+    ax.legend(title=name)
+    return lines, weight_lines, reference

@@ -1,12 +1,10 @@
 """LossCurveDisplay: training loss (and validation score) per epoch."""
 
-from collections.abc import Mapping
-
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from .._compat import _validate_style_kwargs
-from ._base import _default_name, check_matplotlib_support
+from ._base import _named_estimators, check_matplotlib_support
 
 
 class LossCurveDisplay:
@@ -171,7 +169,8 @@ class LossCurveDisplay:
         estimator : estimator, list of estimators or dict
             One fitted estimator with ``loss_curve_`` (any skfa estimator, or
             scikit-learn's MLPs, fitted with solver 'sgd' or 'adam'), a list
-            of them, or a dict mapping names to them.
+            of them, or a dict mapping names to them. A fitted Pipeline
+            stands for its final step.
 
         ax : matplotlib Axes, default=None
             The axes to draw on; None makes a new figure and axes.
@@ -191,24 +190,7 @@ class LossCurveDisplay:
             The display, drawn.
         """
         check_matplotlib_support(f"{cls.__name__}.from_estimator")
-        if isinstance(estimator, Mapping):
-            if name is not None:
-                raise ValueError(
-                    "name must be None when the estimators come in a dict: the "
-                    "dict's keys name them."
-                )
-            names, estimators = list(estimator.keys()), list(estimator.values())
-        elif isinstance(estimator, (list, tuple)):
-            estimators = list(estimator)
-            names = [_default_name(est) for est in estimators] if name is None else name
-            if isinstance(names, str) or len(names) != len(estimators):
-                raise ValueError(
-                    f"name must be a list of {len(estimators)} strings, one per "
-                    f"estimator; got {name!r}."
-                )
-        else:
-            estimators = [estimator]
-            names = [_default_name(estimator) if name is None else name]
+        names, estimators, _ = _named_estimators(estimator, name)
 
         loss_curves, validation_scores = [], []
         for est, est_name in zip(estimators, names):

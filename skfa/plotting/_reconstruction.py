@@ -175,6 +175,9 @@ class ReconstructionDisplay:
             A fitted autoencoder, or any fitted transformer with an
             ``inverse_transform`` (such as PCA): X is drawn over
             ``inverse_transform(transform(X))``.
+            A fitted Pipeline ending in an autoencoder is drawn alike
+            (its steps' ``inverse_transform`` brings the reconstruction back
+            to X's space).
 
         X : array-like of shape (n_samples, n_features)
             The data; its first ``n_images`` samples are drawn (all of them if

@@ -1,0 +1,44 @@
+"""The shallow control: only the output layer learns."""
+
+from ._base import FeedbackRule
+
+
+class Shallow(FeedbackRule, name="shallow"):
+    """No feedback at all: the hidden deltas are zero (a control).
+
+    ``delta_i = 0`` for every hidden layer, so only the output layer learns,
+    from ``e``, on the fixed random features of the hidden layers (with
+    ``alpha > 0`` the hidden weights still shrink under weight decay; with
+    ``alpha=0`` they keep their initial values). Whatever a rule reaches
+    beyond this floor, its hidden layers learnt: the control that the
+    feedback-alignment papers compare against (Lillicrap et al. 2016 train
+    "only the last layer"; Nøkland 2016 reports a network with fixed random
+    hidden layers). No feedback matrices.
+
+    References
+    ----------
+    Lillicrap, Cownden, Tweed and Akerman (2016), "Random synaptic feedback
+    weights support error backpropagation for deep learning", Nature
+    Communications 7.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_digits
+    >>> from skfa import FeedbackAlignmentClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> params = dict(hidden_layer_sizes=(64,), alpha=0.0, random_state=0)
+    >>> one, ten = (
+    ...     FeedbackAlignmentClassifier(feedback="shallow", max_iter=n, **params)
+    ...     .fit(X / 16, y)
+    ...     for n in (1, 10)
+    ... )
+    >>> np.array_equal(one.coefs_[0], ten.coefs_[0])  # the hidden layer stays
+    True
+    >>> np.array_equal(one.coefs_[1], ten.coefs_[1])  # the output layer learns
+    False
+    """
+
+    def hidden_deltas(self, forward, error, targets, weights, feedback):
+        xp = forward.xp
+        return [xp.zeros_like(forward.h[i]) for i in range(1, forward.n_layers)]
