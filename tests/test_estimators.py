@@ -136,8 +136,8 @@ def test_float32_end_to_end(digits, method, monkeypatch):
     seen = set()
     original = FeedbackAlignmentClassifier._gradients
 
-    def spy(self, *args):
-        loss, *grads, decay = original(self, *args)
+    def spy(self, *args, **kwargs):
+        loss, *grads, decay = original(self, *args, **kwargs)
         seen.update(g.dtype for part in grads for g in part)
         return loss, *grads, decay
 
