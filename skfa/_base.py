@@ -212,6 +212,16 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         Nested parameters of a rule given by name are accepted as for the
         rule object: with ``feedback="bdfa"``, ``feedback__block_size=5`` sets
         ``feedback`` to ``BlockedDFA(block_size=5)``.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters, and ``feedback__<param>`` for the rule's.
+
+        Returns
+        -------
+        self : estimator instance
+            The estimator.
         """
         return super().set_params(**named_rules_as_objects(self, params))
 

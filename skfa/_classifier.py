@@ -292,7 +292,7 @@ class FeedbackAlignmentClassifier(ClassifierMixin, BaseFeedbackAlignment):
         return namespace(y_prob).log(y_prob)
 
     def to_mlp(self):
-        """This fitted classifier as the equivalent fitted ``MLPClassifier``.
+        """Return this fitted classifier as the equivalent fitted ``MLPClassifier``.
 
         Trained, the network is an ordinary multi-layer perceptron: the
         feedback rule only shaped its training. The returned

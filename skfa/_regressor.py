@@ -207,7 +207,7 @@ class FeedbackAlignmentRegressor(RegressorMixin, BaseFeedbackAlignment):
         return self._predict(X)
 
     def to_mlp(self):
-        """This fitted regressor as the equivalent fitted ``MLPRegressor``.
+        """Return this fitted regressor as the equivalent fitted ``MLPRegressor``.
 
         Trained, the network is an ordinary multi-layer perceptron: the
         feedback rule only shaped its training. The returned

@@ -253,5 +253,5 @@ def test_a_file_for_the_directory_is_named(tiny):
 def test_the_home_directory_is_expanded(tiny, monkeypatch):
     directory = tiny[0]
     monkeypatch.setenv("HOME", str(directory.parent))
-    X_train, *_ = load_mnist(f"~/{directory.name}")
-    assert_array_equal(X_train, load_mnist(directory)[0])
+    X_train, *_ = load_mnist(f"~/{directory.name}", return_X_y=True)
+    assert_array_equal(X_train, load_mnist(directory).X_train)

@@ -353,6 +353,16 @@ class FeedbackRule(BaseEstimator):
         returns a different value after the change; the estimators then
         judge the new stage's losses on their own: the epochs without
         improvement are counted, and the best loss kept, from the change.
+
+        Parameters
+        ----------
+        feedback : object
+            What :meth:`prepare_feedback` returned.
+
+        Returns
+        -------
+        stage : hashable or None
+            The part of the rule in use; None for a rule that never changes.
         """
         return None
 
