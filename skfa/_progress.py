@@ -8,9 +8,11 @@ class EpochReport:
 
     ``verbose=0`` prints nothing; ``verbose=1`` prints one line per epoch
     (epoch, training loss, validation score with ``early_stopping``, seconds),
-    as MLPClassifier does; ``verbose>=2`` shows a tqdm progress bar over the
+    as MLPClassifier does; ``verbose=2`` shows a tqdm progress bar over the
     epochs instead, with the same figures beside it (a warning and the lines
-    when tqdm is not installed).
+    when tqdm is not installed). Larger values print the lines, as
+    MLPClassifier does for any positive ``verbose`` (scikit-learn's own tests
+    pass ``verbose=10``).
 
     Parameters
     ----------
@@ -23,12 +25,12 @@ class EpochReport:
     def __init__(self, verbose, total):
         self.verbose = int(verbose)
         self.bar = None
-        if self.verbose >= 2:
+        if self.verbose == 2:
             try:
                 from tqdm.auto import tqdm
             except ImportError:
                 warnings.warn(
-                    "verbose>=2 shows a progress bar with tqdm, which is not "
+                    "verbose=2 shows a progress bar with tqdm, which is not "
                     "installed (pip install tqdm); printing one line per epoch.",
                     stacklevel=3,
                 )
