@@ -78,7 +78,8 @@ _SECTIONS["parameters"] = """\
         per epoch, ``Iteration 3, loss = 0.12345678, validation score =
         0.951200, 0.42 s`` (the validation score with ``early_stopping``);
         2 shows a tqdm progress bar over the epochs instead (tqdm installed,
-        e.g. ``pip install tqdm``). 0 prints nothing.
+        e.g. ``pip install tqdm``). 0 prints nothing. Larger values print the
+        lines, as MLPClassifier does.
 
     warm_start : bool, default=False
         Start from the previous fit's weights, optimizer and feedback matrices.
