@@ -4,6 +4,7 @@ Each rule is a small parameter object; pass one, or its name, as the
 estimators' ``feedback=`` parameter. ``FEEDBACK_RULES`` maps the names to
 factories of rules. Write your own by subclassing :class:`FeedbackRule`.
 
+=============================  ====================================================
 name                           rule
 =============================  ====================================================
 ``bp``                         :class:`BP`, backpropagation
@@ -19,27 +20,9 @@ name                           rule
                                fixed-random ``magnitude``
 ``drtp``                       :class:`DRTP`, direct random target projection
 ``switch``                     :class:`Switch`, one rule and then another
+``shallow``                    :class:`Shallow`, no feedback: the control where
+                               only the output layer learns
 =============================  ====================================================
-=======
-==========================  ==================================================
-name                        rule
-==========================  ==================================================
-``bp``                      :class:`BP`, backpropagation
-``fa``                      :class:`FA`, feedback alignment
-``dfa``                     :class:`DFA`, direct feedback alignment
-``ifa``                     :class:`IFA`, indirect feedback alignment
-``fp``                      :class:`FeedbackPropagation`
-``bdfa``                    :class:`BlockedDFA`
-``s1``, ``s2``, ``s3``      :class:`GeneralRule` with that ``strategy``
-``kp``                      :class:`KolenPollack`
-``wm``                      :class:`WeightMirror`
-``usf``, ``brsf``, ``frsf``  :class:`SignSymmetry`, uniform, batchwise-random
-                            or fixed-random magnitudes
-``drtp``                    :class:`DRTP`, direct random target projection
-``switch``                  :class:`Switch`, one rule and then another
-``shallow``                 :class:`Shallow`, no feedback: the control where
-                            only the output layer learns
-==========================  ==================================================
 """
 
 from ._alignment import FA
