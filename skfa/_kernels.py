@@ -25,14 +25,16 @@ with the same results up to float rounding. Setting the environment variable
 ``SKFA_NUMBA=0`` turns the kernels off (the benchmarks time both paths).
 """
 
+import functools
 import os
+from importlib.util import find_spec
 
 import numpy as np
 
-try:
-    import numba
-except ImportError:  # the default install: the ufunc path
-    numba = None
+#: Whether numba is installed; it is imported, and the kernels compiled (or
+#: loaded from numba's disk cache), on the first step that uses them, so that
+#: importing skfa, or a process that only predicts, does not pay for it.
+NUMBA_INSTALLED = find_spec("numba") is not None
 
 
 def _sgd(param, grad, velocity, lr, momentum, decay, nesterov):
@@ -104,40 +106,44 @@ def _relu_derivative(h, delta):
                 delta[i, j] = 0
 
 
-if numba is None:
-    _SGD = _ADAM = None
-    DERIVATIVES = {}
-else:
+@functools.cache
+def _compiled():
+    """The kernels, compiled by numba: ``{name: kernel}``.
 
-    def _compile(kernel, **extra):
-        # cached on disk when the package's folder (or numba's user cache) is
-        # writable, else compiled once per process. NumPy's error model: a
-        # division by zero gives inf, as in NumPy, instead of a check that
-        # raises and keeps the loop from vectorising.
+    Cached on disk when the package's folder (or numba's user cache) is
+    writable, else compiled once per process. NumPy's error model: a division
+    by zero gives inf, as in NumPy, instead of a check that raises and keeps
+    the loop from vectorising. Reassociation lets the squared norm's float64
+    sum vectorise (in any order: a rounding difference only).
+    """
+    import numba
+
+    def compile_(kernel, **extra):
         options = dict(nogil=True, error_model="numpy", **extra)
         try:
             return numba.njit(cache=True, **options)(kernel)
         except RuntimeError:
             return numba.njit(**options)(kernel)
 
-    # reassociation lets the squared norm's float64 sum vectorise (in any
-    # order: a rounding difference only)
-    _SGD = _compile(_sgd, fastmath={"reassoc"})
-    _ADAM = _compile(_adam, fastmath={"reassoc"})
-    #: ``f'`` of the hidden activations as kernels ``(h, delta)`` that multiply
-    #: ``delta`` in place, for the table in :mod:`skfa._activations`.
-    DERIVATIVES = {
-        "tanh": _compile(_tanh_derivative),
-        "logistic": _compile(_logistic_derivative),
-        "relu": _compile(_relu_derivative),
+    return {
+        "sgd": compile_(_sgd, fastmath={"reassoc"}),
+        "adam": compile_(_adam, fastmath={"reassoc"}),
+        # f' of the hidden activations, multiplying delta in place
+        "tanh": compile_(_tanh_derivative),
+        "logistic": compile_(_logistic_derivative),
+        "relu": compile_(_relu_derivative),
     }
 
 
+#: The activations whose derivative has a kernel (see :func:`derivative`).
+DERIVATIVES = ("tanh", "logistic", "relu")
+
+
 def _update(kernel, arrays, scalars, *flags):
-    # the kernel on 1-D views, with the scalars in the parameter's dtype;
-    # returns sum(param**2) after the step, in float64
+    # the kernel named ``kernel`` on 1-D views, with the scalars in the
+    # parameter's dtype; returns sum(param**2) after the step, in float64
     scalar = arrays[0].dtype.type
-    return kernel(*map(_flat, arrays), *map(scalar, scalars), *flags)
+    return _compiled()[kernel](*map(_flat, arrays), *map(scalar, scalars), *flags)
 
 
 def sgd_update(param, grad, velocity, lr, momentum, decay, nesterov):
@@ -147,7 +153,7 @@ def sgd_update(param, grad, velocity, lr, momentum, decay, nesterov):
     :class:`skfa._optimizers.SGDOptimizer`); returns ``sum(param**2)`` after
     the step, summed in float64.
     """
-    return _update(_SGD, (param, grad, velocity), (lr, momentum, decay), nesterov)
+    return _update("sgd", (param, grad, velocity), (lr, momentum, decay), nesterov)
 
 
 def adam_update(param, grad, m, v, lr, beta_1, beta_2, epsilon, decay):
@@ -159,7 +165,7 @@ def adam_update(param, grad, m, v, lr, beta_1, beta_2, epsilon, decay):
     the step, summed in float64.
     """
     scalars = (lr, beta_1, 1 - beta_1, beta_2, 1 - beta_2, epsilon, decay)
-    return _update(_ADAM, (param, grad, m, v), scalars)
+    return _update("adam", (param, grad, m, v), scalars)
 
 
 def derivative(activation, h, delta):
@@ -171,7 +177,7 @@ def derivative(activation, h, delta):
     """
     if activation not in DERIVATIVES or not fused([h, delta], contiguous=False):
         return None
-    DERIVATIVES[activation](h, delta)
+    _compiled()[activation](h, delta)
     return delta
 
 
@@ -191,7 +197,7 @@ def fused(*groups, contiguous=True):
         every array is a NumPy array of the first one's dtype, float32 or
         float64, C-contiguous unless ``contiguous=False``.
     """
-    if numba is None or os.environ.get("SKFA_NUMBA", "1") == "0":
+    if not NUMBA_INSTALLED or os.environ.get("SKFA_NUMBA", "1") == "0":
         return False
     dtype = groups[0][0].dtype
     return dtype in (np.float32, np.float64) and all(

@@ -13,6 +13,7 @@ from sklearn.model_selection import train_test_split
 
 from skfa import _kernels
 from skfa.datasets import load_mnist
+from skfa.feedback import FEEDBACK_RULES
 
 SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 
@@ -41,6 +42,16 @@ def mnist():
     return load_mnist(SHARED_MNIST, return_X_y=True)
 
 
+@pytest.fixture
+def registry():
+    """Restore FEEDBACK_RULES after the test: a rule registered there does not
+    stay registered for the other tests."""
+    saved = dict(FEEDBACK_RULES)
+    yield
+    FEEDBACK_RULES.clear()
+    FEEDBACK_RULES.update(saved)
+
+
 @pytest.fixture(params=["fast", "plain"])
 def step_path(request, monkeypatch):
     """Run a test on both paths of the optimizer's step.
@@ -49,7 +60,7 @@ def step_path(request, monkeypatch):
     installed); ``plain``: NumPy's ufuncs.
     """
     if request.param == "fast":
-        if _kernels.numba is None:
+        if not _kernels.NUMBA_INSTALLED:
             pytest.skip("numba is not installed: pip install 'skfa[fast]'")
         monkeypatch.setenv("SKFA_NUMBA", "1")
     else:

@@ -19,15 +19,6 @@ def _snippets(page):
     return blocks
 
 
-@pytest.fixture
-def registry():
-    # a page's own rule must not stay registered for the other tests
-    saved = dict(FEEDBACK_RULES)
-    yield
-    FEEDBACK_RULES.clear()
-    FEEDBACK_RULES.update(saved)
-
-
 def test_getting_started_runs(registry):
     plt = pytest.importorskip("matplotlib.pyplot")
     namespace = {}

@@ -10,7 +10,8 @@ from skfa import _kernels
 from skfa._optimizers import AdamOptimizer, SGDOptimizer
 
 pytestmark = pytest.mark.skipif(
-    _kernels.numba is None, reason="numba is not installed: pip install 'skfa[fast]'"
+    not _kernels.NUMBA_INSTALLED,
+    reason="numba is not installed: pip install 'skfa[fast]'",
 )
 
 OPTIMIZERS = {

@@ -314,15 +314,6 @@ def test_shallow_trains_the_output_layer_only(digits):
 # --- register ---------------------------------------------------------------
 
 
-@pytest.fixture
-def registry():
-    """Restore FEEDBACK_RULES after the test."""
-    saved = dict(FEEDBACK_RULES)
-    yield
-    FEEDBACK_RULES.clear()
-    FEEDBACK_RULES.update(saved)
-
-
 def test_a_registered_name_works_in_joblib_workers(digits, registry):
     X, _, y, _ = digits
     register("dfa_aux_18", functools.partial(DFA, aux=True))
