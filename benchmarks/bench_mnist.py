@@ -41,8 +41,13 @@ SETTINGS = dict(
 )
 
 
-def bare_dfa_gemms(X, layer_units, batch_size, rng):
-    """Seconds for the GEMMs of one DFA epoch, on random weights of the same shapes."""
+def dfa_gemms(layer_units, batch_size, rng):
+    """The GEMMs that DFA cannot avoid, on random weights of the given shapes.
+
+    Returns a function of ``X`` that runs them over one epoch of ``X``: per
+    batch, the forward products, the one feedback projection and the weight
+    gradients.
+    """
     W = [
         rng.standard_normal((a, b)).astype(np.float32) * 0.05
         for a, b in zip(layer_units, layer_units[1:])
@@ -51,15 +56,25 @@ def bare_dfa_gemms(X, layer_units, batch_size, rng):
         np.float32
     )
     hidden = np.cumsum([0, *layer_units[1:-1]])
+
+    def one_epoch(X):
+        for first in range(0, X.shape[0], batch_size):
+            h = [X[first : first + batch_size]]
+            for Wi in W:
+                h.append(h[-1] @ Wi)
+            projected = h[-1] @ B
+            deltas = [projected[:, a:b] for a, b in zip(hidden, hidden[1:])]
+            for hi, delta in zip(h, [*deltas, h[-1]]):
+                hi.T @ delta
+
+    return one_epoch
+
+
+def bare_dfa_gemms(X, layer_units, batch_size, rng):
+    """Seconds for the GEMMs of one DFA epoch, on random weights of the same shapes."""
+    one_epoch = dfa_gemms(layer_units, batch_size, rng)
     start = time.perf_counter()
-    for first in range(0, X.shape[0], batch_size):
-        h = [X[first : first + batch_size]]
-        for Wi in W:
-            h.append(h[-1] @ Wi)
-        projected = h[-1] @ B
-        deltas = [projected[:, a:b] for a, b in zip(hidden, hidden[1:])] + [h[-1]]
-        for hi, delta in zip(h, deltas):
-            hi.T @ delta
+    one_epoch(X)
     return time.perf_counter() - start
 
 

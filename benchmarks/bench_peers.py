@@ -182,27 +182,11 @@ def numpy_dfa_pass(X, y, params):
 
 def bare_gemms_pass(X, y, params):
     """Only the matrix products of a DFA pass, on random weights of its shapes."""
-    rng = np.random.default_rng(0)
+    from bench_mnist import dfa_gemms  # beside this script
+
     units = [X.shape[1], *params["hidden_layer_sizes"], 10]
-    W = [
-        rng.standard_normal((a, b)).astype(np.float32) * 0.05
-        for a, b in zip(units, units[1:])
-    ]
-    B = rng.standard_normal((10, sum(units[1:-1]))).astype(np.float32)
-    bounds = np.cumsum([0, *units[1:-1]])
-    batches = _batches(X.shape[0], params["batch_size"])
-
-    def one_pass():
-        for batch in batches:
-            h = [X[batch]]
-            for Wi in W:
-                h.append(h[-1] @ Wi)
-            projected = h[-1] @ B
-            deltas = [projected[:, lo:hi] for lo, hi in zip(bounds, bounds[1:])]
-            for hi, d in zip(h, [*deltas, h[-1]]):
-                hi.T @ d
-
-    return one_pass
+    one_epoch = dfa_gemms(units, params["batch_size"], np.random.default_rng(0))
+    return lambda: one_epoch(X)
 
 
 def torch_pass(X, y, params, rule):

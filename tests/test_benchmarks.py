@@ -47,13 +47,15 @@ def test_bench_depth_quick(bench_depth, capsys):
 
 
 @pytest.fixture
-def bench_peers():
+def bench_peers(monkeypatch):
+    monkeypatch.syspath_prepend(str(BENCHMARKS))  # it imports bench_mnist
     spec = importlib.util.spec_from_file_location(
         "bench_peers", BENCHMARKS / "bench_peers.py"
     )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module
+    yield module
+    sys.modules.pop("bench_mnist", None)
 
 
 @pytest.mark.parametrize("solver", ["sgd", "adam"])
