@@ -36,10 +36,14 @@ Experiments (``--experiment NAME``):
     the worst." Reported: the test reconstruction MSE per pixel, ranked.
 ``seed000-dfa``
     Nøkland (2016), DFA on 784-800-800-10 tanh with his feedback
-    initialisation U(-1/sqrt(fan), 1/sqrt(fan)), no dropout (skfa has none);
+    initialisation U(-1/sqrt(fan), 1/sqrt(fan)), without dropout;
     his 1.45 % test error. Target: within +0.3. A second row uses seed
     001's U(-0.5, 0.5) feedback: under SGD the feedback's scale acts as the
     hidden layers' learning rate, and Nøkland's is 8x smaller at width 800.
+``seed000-dropout``
+    Nøkland (2016)'s headline: DFA on 784-800-800-10 tanh with dropout, 1.45 %
+    test error. Target: at most 1.6 %. bp and fa are trained with the same
+    settings (``DROPOUT_SETTINGS``) beside it.
 ``seed003-deep``
     Seed 003, Table 1: 100 hidden layers of 200 units trained by DFA, blocked
     DFA with blocks of 50 and 25, and BP; paper 89.2 / 90.8 / 93.2 % test
@@ -143,6 +147,18 @@ WIDE_SETTINGS = dict(
     alpha=0.0,
     feedback_init="uniform",
     random_state=0,
+)
+#: Nøkland's 2x800 tanh network with dropout: his learning rate, its decay and
+#: the training time were chosen on a validation set and are not stated; the
+#: rates are Srivastava et al.'s for MNIST (20 % of the inputs, 50 % of the
+#: hidden units); the decay is our choice: the rate divided by 5 whenever the
+#: training loss fails to improve by 1e-4 for 10 epochs, until below 1e-6.
+DROPOUT_SETTINGS = dict(
+    WIDE_SETTINGS,
+    dropout=(0.2, 0.5, 0.5),
+    learning_rate="adaptive",
+    tol=1e-4,
+    n_iter_no_change=10,
 )
 #: Seed 003's deep networks: the paper leaves these open; our choice.
 DEEP_SETTINGS = dict(
@@ -428,6 +444,32 @@ EXPERIMENTS = {
         target="test error within +0.3 points of 1.45 (no dropout)",
         within=_error_within(0.3),
     ),
+    "seed000-dropout": Experiment(
+        title="Nøkland (2016): DFA, 2x800 tanh, with dropout",
+        kind="epochs",
+        metric="test error %",
+        models={
+            "dfa": (dict(feedback="dfa"), 1.45),
+            "bp": (dict(feedback="bp"), None),
+            "fa": (dict(feedback="fa"), None),
+        },
+        settings=DROPOUT_SETTINGS,
+        budget=200,
+        quick_budget=3,
+        quick_n_train=2000,
+        target=(
+            "dfa's test error at most 1.6 % (the paper's 1.45 % + 0.15); bp and "
+            "fa trained alike for comparison"
+        ),
+        within=_error_within(0.15),
+        notes=(
+            "dropout 20 % on the input and 50 % on each hidden layer "
+            "(Srivastava et al. 2014's MNIST rates); SGD at 0.01 with Nesterov "
+            "momentum 0.9, divided by 5 on every plateau of 10 epochs of the "
+            "training loss; at most 200 epochs (our budget: the paper chose "
+            "the training time on a validation set); feedback U(-0.5, 0.5)"
+        ),
+    ),
     "seed003-deep": Experiment(
         title="Seed 003, Table 1: 100 hidden layers x 200 units",
         kind="steps",
@@ -548,14 +590,15 @@ def _for_epochs(epochs):
 def _fit_epochs(params, settings, epochs, data):
     """Fit for ``epochs``; return (test error %, train error %, extra text)."""
     X, y, X_test, y_test = data
+    # a learning-rate schedule of the settings may keep its own stopping
+    # criterion (e.g. 'adaptive', which ends when the rate falls below 1e-6)
     model = FeedbackAlignmentClassifier(
-        **{**settings, **params},
-        **_for_epochs(epochs),
+        **{**_for_epochs(epochs), **settings, **params, "max_iter": epochs}
     )
     model.fit(X, y)
     test = 100 * (1 - model.score(X_test, y_test))
     train = 100 * (1 - model.score(X, y))
-    return test, f"train error {train:.2f} %"
+    return test, f"train error {train:.2f} %, {model.n_iter_} epochs"
 
 
 def _fit_autoencoder(params, settings, epochs, data):
@@ -746,6 +789,8 @@ def run(name, args, command):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         for label, (params, paper) in exp.models.items():
+            if args.model and label not in args.model:
+                continue
             start = time.perf_counter()
             if exp.kind == "epochs":
                 ours, details = _fit_epochs(params, exp.settings, budget, data)
@@ -790,6 +835,11 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, help="fewer steps than the paper's")
     parser.add_argument("--n-train", type=int, help="fewer training images")
     parser.add_argument("--out-dir", default=ROOT / "results")
+    parser.add_argument(
+        "--model",
+        action="append",
+        help="only the model of this label (repeatable): one process per model",
+    )
     args = parser.parse_args(argv)
     names = list(EXPERIMENTS) if "all" in args.experiment else args.experiment
     command = shlex.join(

@@ -147,6 +147,7 @@ class FeedbackAlignmentAutoencoder(
         resample_feedback=False,
         track_alignment=False,
         device="cpu",
+        dropout=0.0,
     ):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
@@ -177,6 +178,7 @@ class FeedbackAlignmentAutoencoder(
             resample_feedback=resample_feedback,
             track_alignment=track_alignment,
             device=device,
+            dropout=dropout,
         )
         self.out_activation = out_activation
         self.loss = loss

@@ -43,7 +43,9 @@ from ._compat import (
     _check_sample_weight,
 )
 from ._diagnostics import update_angles, weight_alignment
+from ._dropout import Dropout, dropout_rates
 from ._forward import OutputError, forward_pass, predict_output
+from ._layers import dense_layers
 from ._losses import LOSS_FUNCTIONS
 from ._optimizers import AdamOptimizer, SGDOptimizer
 from ._progress import EpochReport
@@ -139,6 +141,7 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         "resample_feedback": ["boolean"],
         "track_alignment": ["boolean"],
         "device": [str],
+        "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
     }
 
     @abstractmethod
@@ -172,6 +175,7 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         resample_feedback,
         track_alignment,
         device,
+        dropout,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -201,6 +205,7 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         self.resample_feedback = resample_feedback
         self.track_alignment = track_alignment
         self.device = device
+        self.dropout = dropout
 
     def _validate_params(self):
         check_rule_classes(self)
@@ -282,6 +287,14 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
                 "not the gradient of any loss, so a line search on it is "
                 "meaningless. Use solver='sgd' or 'adam', or feedback='bp'."
             )
+        rates = dropout_rates(self.dropout, len(hidden_layer_sizes))
+        if any(rates) and self.solver not in _STOCHASTIC_SOLVERS:
+            raise ValueError(
+                f"dropout={self.dropout!r} draws new masks at every step of a "
+                f"stochastic solver; solver={self.solver!r} evaluates one fixed "
+                "loss, which random masks would make a moving target. Use "
+                "solver='sgd' or 'adam', or dropout=0."
+            )
         if self.track_alignment and self.solver not in _STOCHASTIC_SOLVERS:
             raise ValueError(
                 "track_alignment=True measures the alignment after every epoch "
@@ -311,7 +324,7 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
             X, y, sample_weight = move([X, y, sample_weight], xp, device)
             if y.ndim == 1:
                 y = xp.reshape(y, (-1, 1))
-            layer_units = [X.shape[1], *hidden_layer_sizes, y.shape[1]]
+            layer_units = dense_layers([X.shape[1], *hidden_layer_sizes, y.shape[1]])
 
             self._random_state = check_random_state(self.random_state)
             if first_pass:
@@ -327,6 +340,7 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
                     )
                 self._place_state(xp, device)
             matrices = self._feedback_for(rule, layer_units, X, first_pass)
+            self._dropout = Dropout(rates, self._dropout_rng)
 
             if self.solver in _STOCHASTIC_SOLVERS:
                 # overflow is caught once per epoch, as divergence: no warning
@@ -401,14 +415,15 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         # then given X's namespace, device and dtype
         self.coefs_, self.intercepts_ = [], []
         factor = 2.0 if self.activation == "logistic" else 6.0
-        for fan_in, fan_out in zip(layer_units[:-1], layer_units[1:]):
-            bound = np.sqrt(factor / (fan_in + fan_out))
-            W = self._random_state.uniform(-bound, bound, (fan_in, fan_out))
-            b = self._random_state.uniform(-bound, bound, fan_out)
+        for layer in layer_units.layers.values():
+            bound = np.sqrt(factor / (layer.fan_in + layer.fan_out))
+            W = self._random_state.uniform(-bound, bound, layer.weight_shape)
+            b = self._random_state.uniform(-bound, bound, layer.n_out)
             self.coefs_.append(asarray_like(W, X))
             self.intercepts_.append(asarray_like(b, X))
 
         self._feedback_seed = self._draw_feedback_seed()
+        self._dropout_rng = self._new_dropout_rng()
         self._initial_loss = None
         self.feedback_weights_ = []
         # nothing of an earlier fit survives a fresh one (e.g. a loss curve
@@ -447,6 +462,20 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
             return self.random_state
         return int(self._random_state.randint(np.iinfo(np.int32).max))
 
+    def _new_dropout_rng(self):
+        """The host generator of the dropout masks: a stream of its own, so
+        that the weights, batches and feedback matrices are those of the same
+        random_state without dropout."""
+        seed = self._feedback_seed
+        return np.random.default_rng(None if seed is None else [seed, 1])
+
+    @property
+    def _layers(self):
+        """The layers ``1 .. L`` of the fitted network, keyed by index."""
+        return dense_layers(
+            [self.coefs_[0].shape[0], *(W.shape[1] for W in self.coefs_)]
+        ).layers
+
     def _complete_state(self):
         """Fill in what a model given its weights by hand lacks.
 
@@ -464,6 +493,7 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
             "_n_epochs": lambda: 0,
             "_n_steps": lambda: 0,
             "_feedback_seed": self._draw_feedback_seed,
+            "_dropout_rng": self._new_dropout_rng,
             "_initial_loss": lambda: None,
             "feedback_weights_": list,
         }
@@ -511,15 +541,23 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         self.feedback_weights_ = list(matrices.values())
         return matrices
 
-    def _forward_and_error(self, X, y, sample_weight, xp):
+    def _forward_and_error(self, X, y, sample_weight, xp, dropout=None):
         """The forward pass of a batch and its output error ``e``.
 
+        ``dropout`` draws the masks of a training step (None drops nothing).
         Returns the :class:`ForwardPass` (its ``output_error`` set), ``e`` and
         the batch's (weighted) size.
         """
         out_activation, loss_name = self._output_spec()
         forward = forward_pass(
-            X, self.coefs_, self.intercepts_, self.activation, out_activation, xp
+            X,
+            self.coefs_,
+            self.intercepts_,
+            self.activation,
+            out_activation,
+            xp,
+            layers=self._layers,
+            dropout=dropout,
         )
         n = X.shape[0] if sample_weight is None else xp.sum(sample_weight)
         forward.output_error = OutputError(
@@ -527,7 +565,9 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         )
         return forward, forward.output_error(forward.h[-1]), n
 
-    def _gradients(self, X, y, sample_weight, rule, feedback, xp, squared_norm=None):
+    def _gradients(
+        self, X, y, sample_weight, rule, feedback, xp, squared_norm=None, dropout=None
+    ):
         """One forward and feedback pass: the batch loss and the raw updates.
 
         Returns the loss, including the L2 term of weight decay, the
@@ -537,9 +577,10 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         gradient of every weight and learned feedback matrix. The gradients are
         fresh arrays that the optimizer may consume. ``squared_norm``, where
         given, is the weights' ``sum(W**2)`` for the L2 term (the optimizer's
-        kernels compute it with the previous step).
+        kernels compute it with the previous step). ``dropout`` draws the
+        step's dropout masks.
         """
-        forward, error, n = self._forward_and_error(X, y, sample_weight, xp)
+        forward, error, n = self._forward_and_error(X, y, sample_weight, xp, dropout)
         loss = LOSS_FUNCTIONS[self._output_spec()[1]](
             y, forward.h[-1], sample_weight, xp
         )
@@ -553,8 +594,14 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         weights = dict(enumerate(self.coefs_, start=1))
         deltas = [*rule.hidden_deltas(forward, error, y, weights, feedback), error]
 
-        coef_grads = [h.T @ delta for h, delta in zip(forward.h, deltas)]
-        intercept_grads = [xp.sum(delta, axis=0) for delta in deltas]
+        layers = forward.layers.values()
+        coef_grads = [
+            layer.weight_gradient(h, delta)
+            for layer, h, delta in zip(layers, forward.h, deltas)
+        ]
+        intercept_grads = [
+            layer.bias_gradient(delta, xp) for layer, delta in zip(layers, deltas)
+        ]
         feedback_grads = rule.feedback_gradients(forward, deltas, coef_grads, feedback)
         return loss, coef_grads, intercept_grads, feedback_grads, decay
 
@@ -590,6 +637,7 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
             feedback,
             xp,
             squared_norm=None if norms is None else sum(norms[: len(self.coefs_)]),
+            dropout=self._dropout,
         )
         decays = (
             [decay] * len(coef_grads)
@@ -609,6 +657,7 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
             epoch=self._n_epochs,
             step=self._n_steps,
             weights=dict(enumerate(self.coefs_, start=1)),
+            layers=self._layers,
             rng=self._feedback_rng,
             init=self.feedback_init,
         )
@@ -947,7 +996,7 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         self.alignment_curve_ = np.vstack([self.alignment_curve_, angles])
         # one row per epoch, NaN in the epochs of a rule without B (Switch,
         # or a warm_start / partial_fit that changed the rule)
-        mirrored = weight_alignment(rule, feedback, weights)
+        mirrored = weight_alignment(rule, feedback, weights, forward.layers)
         for name, row in zip(
             ("weight_alignment_curve_", "feedback_norm_ratio_curve_"),
             (None, None) if mirrored is None else mirrored,
@@ -1062,6 +1111,7 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
             self.activation,
             self.out_activation_,
             namespace(X),
+            self._layers,
         )
 
     @property

@@ -95,6 +95,7 @@ class FeedbackAlignmentClassifier(ClassifierMixin, BaseFeedbackAlignment):
         resample_feedback=False,
         track_alignment=False,
         device="cpu",
+        dropout=0.0,
     ):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
@@ -125,6 +126,7 @@ class FeedbackAlignmentClassifier(ClassifierMixin, BaseFeedbackAlignment):
             resample_feedback=resample_feedback,
             track_alignment=track_alignment,
             device=device,
+            dropout=dropout,
         )
 
     _score_function = staticmethod(accuracy_score)

@@ -29,10 +29,10 @@ def angle(a, b):
 def update_angles(forward, error, targets, weights, rule, feedback):
     """Per hidden layer, the angle between the rule's update and the gradient.
 
-    The update of ``W_i`` is ``h_{i-1}.T @ delta_i`` with the rule's
-    ``delta_i``; the gradient is the same product with backpropagation's
-    ``delta_i``, on the same batch and weights (weight decay left out: it is
-    the same for every rule).
+    The update of ``W_i`` is its layer's weight gradient with the rule's
+    ``delta_i`` (``h_{i-1}.T @ delta_i`` for a dense layer); the gradient is
+    the same with backpropagation's ``delta_i``, on the same batch and
+    weights (weight decay left out: it is the same for every rule).
 
     Returns
     -------
@@ -42,30 +42,34 @@ def update_angles(forward, error, targets, weights, rule, feedback):
     ours = rule.hidden_deltas(forward, error, targets, weights, feedback)
     true = BP().hidden_deltas(forward, error, targets, weights, None)
     return [
-        angle(forward.h[i].T @ delta, forward.h[i].T @ exact)
-        for i, (delta, exact) in enumerate(zip(ours, true))
+        angle(
+            forward.layers[i].weight_gradient(forward.h[i - 1], delta),
+            forward.layers[i].weight_gradient(forward.h[i - 1], exact),
+        )
+        for i, (delta, exact) in enumerate(zip(ours, true), start=1)
     ]
 
 
-def weight_alignment(rule, feedback, weights):
+def weight_alignment(rule, feedback, weights, layers):
     """Per hidden layer ``i``, how ``B_{i+1}`` compares with ``W_{i+1}.T``.
 
     Returns
     -------
     angles, ratios : lists of float, or None
-        For each hidden layer, the angle (degrees) between ``W_{i+1}`` and
-        ``B_{i+1}.T``, and the ratio of their norms ``||B_{i+1}|| /
-        ||W_{i+1}||`` (Frobenius; BioTorch reports it): a ratio far from 1
-        says the feedback carries the error at another scale than
-        backpropagation would. None when the rule has no matrices standing
-        in for the transposed weights (:meth:`FeedbackRule.transposes`).
+        For each hidden layer, the angle (degrees) between ``B_{i+1}`` and
+        ``carrier(W_{i+1})`` (``W_{i+1}.T`` for a dense layer), and the ratio
+        of their norms ``||B_{i+1}|| / ||W_{i+1}||`` (Frobenius; BioTorch
+        reports it): a ratio far from 1 says the feedback carries the error
+        at another scale than backpropagation would. None when the rule has
+        no matrices standing in for the weights
+        (:meth:`FeedbackRule.transposes`).
     """
-    carriers = rule.transposes(feedback, weights)
+    carriers = rule.transposes(feedback, weights, layers)
     if carriers is None:
         return None
-    layers = sorted(carriers)
-    angles = [angle(weights[i], carriers[i].T) for i in layers]
-    ratios = [_norm(carriers[i]) / (_norm(weights[i]) or math.nan) for i in layers]
+    order = sorted(carriers)
+    angles = [angle(layers[i].carrier(weights[i]), carriers[i]) for i in order]
+    ratios = [_norm(carriers[i]) / (_norm(weights[i]) or math.nan) for i in order]
     return angles, ratios
 
 

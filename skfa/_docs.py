@@ -218,6 +218,26 @@ _SECTIONS["parameters"] = """\
         host generator, so one ``random_state`` gives the same model on the
         CPU and the GPU, up to float rounding. ``solver='lbfgs'`` computes
         its loss and gradients on the GPU and steps on the host.
+
+    dropout : float or array-like of shape (n_layers - 1,), default=0.0
+        Dropout rates (Srivastava et al. 2014, "Dropout: a simple way to
+        prevent neural networks from overfitting", JMLR 15). A float is the
+        rate of every hidden layer, the input kept whole; a sequence gives
+        the input's rate, then each hidden layer's (``(0.2, 0.5, 0.5)`` for
+        two hidden layers is Srivastava et al.'s MNIST setting). Each rate is
+        in [0, 1). Inverted dropout: at every training step each unit is
+        silenced with its layer's probability ``p`` and the kept ones are
+        scaled by ``1 / (1 - p)``; prediction drops nothing and needs no
+        rescaling. Every rule sees the network as it was trained: the hidden
+        deltas of dropped units are 0 (for 'bp' this is the exact gradient of
+        the thinned network). The masks come from the estimator's own
+        generator, seeded by ``random_state`` apart from the weights, the
+        batches and the feedback matrices (which stay those of the same fit
+        without dropout), and are drawn on the host, so CPU and GPU fits
+        drop the same units. Stochastic solvers only; the alignment probe of
+        ``track_alignment`` and the validation score of ``early_stopping``
+        are measured without dropout. Input dropout in the autoencoder, whose
+        target stays the clean input, makes it a denoising autoencoder.
 """
 
 _SECTIONS["attributes"] = """\

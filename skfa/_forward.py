@@ -3,6 +3,7 @@
 from collections import deque
 
 from ._activations import ACTIVATIONS, DERIVATIVES
+from ._layers import dense_layers
 from ._losses import OUTPUT_ERRORS
 
 
@@ -11,7 +12,11 @@ class ForwardPass:
 
     ``h[0]`` is the input batch ``X``; ``h[i] = f(a_i)`` for the hidden layers
     ``i = 1 .. L-1``; ``h[L]`` is the network output (after the output
-    activation). ``a_i = h[i-1] @ W_i + b_i``.
+    activation). ``a_i = layers[i].forward(h[i-1], W_i, b_i)``, which is
+    ``h[i-1] @ W_i + b_i`` for dense layers. Under dropout, ``h[i]`` is the
+    activation as the next layer received it, dropped units zeroed and the
+    kept ones scaled by ``1 / (1 - p)``, and :meth:`fprime` includes that
+    factor: the rules see the network as it was trained.
 
     Parameters
     ----------
@@ -21,6 +26,13 @@ class ForwardPass:
         Name of the hidden activation ``f``.
     xp : namespace
         The array namespace of the activations.
+    layers : dict of {int: layer} or None, default=None
+        The layers ``1 .. L``; None for dense layers of ``h``'s widths.
+    masks : dict of {int: array}, default=None
+        The dropout factors (0 or ``1 / (1 - p)``) of the layers that were
+        dropped, keyed by ``i``.
+    undropped : dict of {int: array}, default=None
+        ``f(a_i)`` before dropout, for the layers in ``masks``.
 
     Attributes
     ----------
@@ -31,10 +43,15 @@ class ForwardPass:
 
     output_error = None
 
-    def __init__(self, h, activation, xp):
+    def __init__(self, h, activation, xp, layers=None, masks=None, undropped=None):
         self.h = h
         self.activation = activation
         self.xp = xp
+        if layers is None:
+            layers = dense_layers([x.shape[1] for x in h]).layers
+        self.layers = layers
+        self.masks = masks or {}
+        self.undropped = undropped or {}
 
     @property
     def n_layers(self):
@@ -42,8 +59,27 @@ class ForwardPass:
         return len(self.h) - 1
 
     def fprime(self, i, delta):
-        """Return ``delta * f'(a_i)``, computed in place in ``delta``."""
-        return DERIVATIVES[self.activation](self.h[i], delta, self.xp)
+        """Return ``delta * f'(a_i)``, computed in place in ``delta``.
+
+        Under dropout, also times layer ``i``'s dropout factors: a dropped
+        unit has no effect downstream, so its delta is 0.
+        """
+        delta = DERIVATIVES[self.activation](
+            self.undropped.get(i, self.h[i]), delta, self.xp
+        )
+        if i in self.masks:
+            delta *= self.masks[i]
+        return delta
+
+    def rows(self, i):
+        """``h_i`` as rows of ``n_i`` values (itself for dense layers)."""
+        h = self.h[i]
+        return self.xp.reshape(h, (h.shape[0], -1)) if h.ndim > 2 else h
+
+    def shaped(self, i, rows):
+        """``rows`` (one per sample, ``n_i`` values) in the shape of ``h_i``."""
+        shape = self.h[i].shape
+        return self.xp.reshape(rows, shape) if len(shape) > 2 else rows
 
 
 class OutputError:
@@ -91,18 +127,28 @@ class OutputError:
         return rows
 
 
-def _propagate(X, coefs, intercepts, activation, out_activation, xp):
-    # yields h_1 .. h_L, where a_i = h_{i-1} @ W_i + b_i and h_i = f(a_i)
+def _propagate(X, coefs, intercepts, layers, activation, out_activation, xp):
+    # yields h_1 .. h_L, where a_i = layers[i].forward(h_{i-1}, W_i, b_i) and
+    # h_i = f(a_i)
     h = X
     n_layers = len(coefs)
     for i, (W, b) in enumerate(zip(coefs, intercepts), start=1):
-        a = h @ W
-        a += b
+        a = layers[i].forward(h, W, b)
         h = ACTIVATIONS[activation if i < n_layers else out_activation](a, xp)
         yield h
 
 
-def forward_pass(X, coefs, intercepts, activation, out_activation, xp):
+def forward_pass(
+    X,
+    coefs,
+    intercepts,
+    activation,
+    out_activation,
+    xp,
+    *,
+    layers=None,
+    dropout=None,
+):
     """Run the network on ``X`` and keep every layer's activations.
 
     Parameters
@@ -115,16 +161,43 @@ def forward_pass(X, coefs, intercepts, activation, out_activation, xp):
         Names of the hidden and output activations.
     xp : namespace
         The array namespace of the weights.
+    layers : dict of {int: layer} or None, default=None
+        The layers ``1 .. L``; None for dense layers of the weights' shapes.
+    dropout : Dropout or None, default=None
+        Draws the dropout masks of a training step; None (prediction, the
+        alignment probe) drops nothing.
 
     Returns
     -------
     forward : ForwardPass
     """
-    h = [X, *_propagate(X, coefs, intercepts, activation, out_activation, xp)]
-    return ForwardPass(h, activation, xp)
+    if layers is None:
+        layers = _dense(coefs)
+    if dropout is None or not dropout.active:
+        h = [X, *_propagate(X, coefs, intercepts, layers, activation, out_activation, xp)]
+        return ForwardPass(h, activation, xp, layers)
+    # layer by layer: each layer's input is the output below as dropped
+    masks, undropped = {}, {}
+    h = [dropout.drop_input(X, xp)]
+    n_layers = len(coefs)
+    for i, (W, b) in enumerate(zip(coefs, intercepts), start=1):
+        a = layers[i].forward(h[-1], W, b)
+        out = ACTIVATIONS[activation if i < n_layers else out_activation](a, xp)
+        mask = dropout.mask(i, out) if i < n_layers else None
+        if mask is not None:
+            masks[i], undropped[i] = mask, out
+            out = out * mask
+        h.append(out)
+    return ForwardPass(h, activation, xp, layers, masks, undropped)
 
 
-def predict_output(X, coefs, intercepts, activation, out_activation, xp):
+def _dense(coefs):
+    return dense_layers([coefs[0].shape[0], *(W.shape[1] for W in coefs)]).layers
+
+
+def predict_output(X, coefs, intercepts, activation, out_activation, xp, layers=None):
     """Network output for ``X``, keeping one layer in memory at a time."""
-    layers = _propagate(X, coefs, intercepts, activation, out_activation, xp)
-    return deque(layers, maxlen=1)[0]
+    if layers is None:
+        layers = _dense(coefs)
+    outputs = _propagate(X, coefs, intercepts, layers, activation, out_activation, xp)
+    return deque(outputs, maxlen=1)[0]

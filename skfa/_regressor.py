@@ -89,6 +89,7 @@ class FeedbackAlignmentRegressor(RegressorMixin, BaseFeedbackAlignment):
         resample_feedback=False,
         track_alignment=False,
         device="cpu",
+        dropout=0.0,
     ):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
@@ -119,6 +120,7 @@ class FeedbackAlignmentRegressor(RegressorMixin, BaseFeedbackAlignment):
             resample_feedback=resample_feedback,
             track_alignment=track_alignment,
             device=device,
+            dropout=dropout,
         )
         self.loss = loss
 

@@ -117,4 +117,6 @@ def test_scale_only_control_by_hand():
     for i in range(1, 5):
         D = B["dfa", i]
         scaled = D * np.linalg.norm(chain[i]) / np.linalg.norm(D)
-        assert_allclose(deltas[i - 1], (error @ scaled) * (1 - h[i] ** 2), rtol=1e-13)
+        expected = (error @ scaled) * (1 - h[i] ** 2)
+        # a cancelling element differs in its last bits from one BLAS to another
+        assert_allclose(deltas[i - 1], expected, rtol=1e-12, atol=1e-14)

@@ -1,12 +1,13 @@
 """Feedback alignment: backpropagation's chain with fixed random matrices."""
 
+from .._layers import carrier_shapes
 from ._base import FeedbackRule, carry_down
 
 
 def chain_shapes(layer_units):
-    """``B_{i+1}`` of ``W_{i+1}.T``'s shape ``(n_{i+1}, n_i)``, for i = 1 .. L-1."""
-    L = len(layer_units) - 1
-    return {i: (layer_units[i], layer_units[i - 1]) for i in range(2, L + 1)}
+    """``B_{i+1}`` of ``carrier(W_{i+1})``'s shape, for i = 1 .. L-1: for a
+    dense layer ``W_{i+1}.T``'s, ``(n_{i+1}, n_i)``."""
+    return carrier_shapes(layer_units, range(2, len(layer_units)))
 
 
 class FA(FeedbackRule, name="fa"):
@@ -40,7 +41,7 @@ class FA(FeedbackRule, name="fa"):
     def feedback_shapes(self, layer_units):
         return chain_shapes(layer_units)
 
-    def transposes(self, feedback, weights):
+    def transposes(self, feedback, weights, layers):
         return feedback
 
     def hidden_deltas(self, forward, error, targets, weights, feedback):

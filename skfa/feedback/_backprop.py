@@ -1,6 +1,6 @@
 """Backpropagation, the baseline every other rule is measured against."""
 
-from ._base import FeedbackRule, carry_down
+from ._base import FeedbackRule, carry_down, transported
 
 
 class BP(FeedbackRule, name="bp"):
@@ -21,6 +21,5 @@ class BP(FeedbackRule, name="bp"):
 
     def hidden_deltas(self, forward, error, targets, weights, feedback):
         L = forward.n_layers
-        transposed = {i: W.T for i, W in weights.items()}
-        deltas = carry_down(forward, error, transposed, top=L)
+        deltas = carry_down(forward, error, transported(forward, weights), top=L)
         return [deltas[i] for i in range(1, L)]

@@ -9,6 +9,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 from .._backend import asarray_like
 from .._compat import validate_params
+from .._layers import Dense
 from ._init import draw_feedback
 
 #: Names accepted by the estimators' ``feedback=``, each mapped to a callable
@@ -146,6 +147,9 @@ class Progress:
     init : callable
         The estimator's ``feedback_init``: a name of ``FEEDBACK_INITS`` or a
         callable ``init(shape, rng) -> ndarray``.
+    layers : dict of {int: layer} or None, default=None
+        The layers of ``weights``, keyed alike, for the operations that cross
+        them; None for dense layers of the weights' shapes.
     """
 
     epoch: int
@@ -153,6 +157,11 @@ class Progress:
     weights: dict
     rng: Any
     init: Any
+    layers: Any = None
+
+    def __post_init__(self):
+        if self.layers is None:
+            self.layers = {i: Dense(*W.shape) for i, W in self.weights.items()}
 
     def draw(self, like):
         """Draw ``feedback_init`` afresh, shaped, typed and placed like ``like``.
@@ -196,9 +205,12 @@ class FeedbackRule(BaseEstimator):
     A rule is a parameter object (``get_params``, ``set_params``, ``clone``)
     that holds no fitted state. The training loop calls :meth:`hidden_deltas`
     once per batch; it returns the hidden deltas ``delta_1 .. delta_{L-1}``,
-    and the loop turns them, for every rule alike, into
-    ``grad W_i = h_{i-1}.T @ delta_i`` (plus weight decay) and
-    ``grad b_i = delta_i.sum(0)``.
+    and the loop turns them, for every rule alike, into the layers' weight
+    gradients (``grad W_i = h_{i-1}.T @ delta_i`` for a dense layer, plus
+    weight decay) and ``grad b_i = delta_i.sum(0)``. A rule crosses a layer
+    only through the layer's own operations (``forward.layers[i].carry``
+    and ``linear``), never by writing ``delta @ W.T``, so it applies to
+    every layer kind.
 
     Layers are numbered as in the user guide: ``i = 1 .. L-1`` are hidden, ``L``
     is the output, ``W_i`` has shape ``(n_{i-1}, n_i)``.
@@ -247,7 +259,12 @@ class FeedbackRule(BaseEstimator):
         Parameters
         ----------
         layer_units : list of int
-            ``[n_0, n_1, ..., n_L]``: input, hidden and output widths.
+            ``[n_0, n_1, ..., n_L]``: input, hidden and output widths (the
+            number of values of each layer's output, taken as rows). Its
+            attribute ``layers`` holds the layers ``1 .. L`` by index, whose
+            ``carrier_shape`` and ``weight_shape`` give the shapes of
+            matrices that stand in for a layer's weights
+            (:func:`~skfa._layers.carrier_shapes`).
 
         Returns
         -------
@@ -283,8 +300,14 @@ class FeedbackRule(BaseEstimator):
         Parameters
         ----------
         forward : ForwardPass
-            ``forward.h[i]`` is ``h_i`` (``h_0 = X``); ``forward.fprime(i, d)``
-            returns ``d * f'(a_i)``, computed in place in ``d``;
+            ``forward.h[i]`` is ``h_i`` (``h_0 = X``), as the next layer
+            received it (dropped units zeroed under dropout);
+            ``forward.fprime(i, d)`` returns ``d * f'(a_i)`` (times the
+            dropout factors), computed in place in ``d``;
+            ``forward.layers[i]`` is layer ``i``, whose ``carry(delta, M)``
+            carries a delta at its output down through ``M`` in place of its
+            weights (``delta @ M`` for a dense layer; ``M = carrier(W)`` is
+            backpropagation) and ``linear(x, W)`` maps one up;
             ``forward.output_error`` turns an output or logits into an error
             with the loss, sample weights and scaling of ``error``.
         error : array of shape (m, n_L)
@@ -323,11 +346,11 @@ class FeedbackRule(BaseEstimator):
         """
         return feedback
 
-    def transposes(self, feedback, weights):
-        """Return the matrices that stand in for ``W_{i+1}.T``, keyed by ``i + 1``.
+    def transposes(self, feedback, weights, layers):
+        """Return the matrices that stand in for the weights in the carry down.
 
-        ``track_alignment`` reports the angle between each ``W_{i+1}`` and
-        ``B_{i+1}.T``.
+        ``track_alignment`` reports the angle between each ``B_{i+1}`` and
+        ``carrier(W_{i+1})`` (``W_{i+1}.T`` for a dense layer).
 
         Parameters
         ----------
@@ -335,6 +358,8 @@ class FeedbackRule(BaseEstimator):
             What :meth:`prepare_feedback` (or :meth:`refresh_feedback`) returned.
         weights : dict of {int: array}
             The forward weights ``W_1 .. W_L``, keyed by layer.
+        layers : dict of {int: layer}
+            The layers ``1 .. L``, keyed by index.
 
         Returns
         -------
@@ -413,12 +438,19 @@ def fprime(forward, i, delta, derivative=True):
     return forward.fprime(i, delta) if derivative else delta
 
 
+def transported(forward, weights):
+    """``{i: carrier(W_i)}``: the forward weights as a carry takes them
+    (``W_i.T`` for dense layers), what backpropagation carries deltas through."""
+    return {i: forward.layers[i].carrier(W) for i, W in weights.items()}
+
+
 def carry_down(forward, delta, carriers, top, bottom=1, derivative=True):
     """Carry a delta down a chain of matrices: the shared step of BP and FA.
 
-    ``delta_i = (delta_{i+1} @ carriers[i+1]) * f'(a_i)`` for
+    ``delta_i = carry_{i+1}(delta_{i+1}, carriers[i+1]) * f'(a_i)`` for
     ``i = top-1, ..., bottom``, starting from ``delta_top = delta`` (without
-    ``f'`` when ``derivative`` is False).
+    ``f'`` when ``derivative`` is False), where layer ``i+1``'s carry is
+    ``delta_{i+1} @ carriers[i+1]`` for a dense layer.
 
     Returns
     -------
@@ -427,7 +459,8 @@ def carry_down(forward, delta, carriers, top, bottom=1, derivative=True):
     """
     deltas = {}
     for i in range(top - 1, bottom - 1, -1):
-        delta = fprime(forward, i, delta @ carriers[i + 1], derivative)
+        carried = forward.layers[i + 1].carry(delta, carriers[i + 1])
+        delta = fprime(forward, i, carried, derivative)
         deltas[i] = delta
     return deltas
 
@@ -440,17 +473,23 @@ def pack(feedback, layers, xp):
 def project(forward, source, packed, layers, derivative=True):
     """``(source @ B_i) * f'(a_i)`` for each of ``layers``, with one GEMM.
 
-    ``packed`` is :func:`pack` of the same layers, in the same order.
+    ``source`` is taken as rows (one per sample), and each layer's block of
+    the product is given the shape of the layer's output. ``packed`` is
+    :func:`pack` of the same layers, in the same order.
 
     Returns
     -------
     deltas : dict of {int: array}
     """
+    xp = forward.xp
+    if source.ndim > 2:
+        source = xp.reshape(source, (source.shape[0], -1))
     projected = source @ packed
     deltas, start = {}, 0
     for i in layers:
-        stop = start + forward.h[i].shape[1]
-        deltas[i] = fprime(forward, i, projected[:, start:stop], derivative)
+        stop = start + forward.layers[i].n_out
+        block = forward.shaped(i, projected[:, start:stop])
+        deltas[i] = fprime(forward, i, block, derivative)
         start = stop
     return deltas
 

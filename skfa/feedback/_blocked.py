@@ -8,7 +8,7 @@ layers.
 from numbers import Integral
 
 from .._compat import Interval
-from ._base import FeedbackRule, carry_down, pack, project
+from ._base import FeedbackRule, carry_down, pack, project, transported
 
 
 class FeedbackPropagation(FeedbackRule, name="fp"):
@@ -67,9 +67,11 @@ class FeedbackPropagation(FeedbackRule, name="fp"):
     def hidden_deltas(self, forward, error, targets, weights, feedback):
         L = forward.n_layers
         src = L - self.bp_depth
-        transposed = {i: W.T for i, W in weights.items() if i > src}
+        above = {i: W for i, W in weights.items() if i > src}
         deltas = {L: error}
-        deltas.update(carry_down(forward, error, transposed, top=L, bottom=src))
+        deltas.update(
+            carry_down(forward, error, transported(forward, above), top=L, bottom=src)
+        )
         if src > 1:
             deltas.update(
                 project(forward, deltas[src], feedback, range(1, src), self.derivative)

@@ -15,7 +15,7 @@ def auxiliary_error(forward, i, B):
     For softmax and cross-entropy this is ``(softmax(h_i @ B_i.T) - Y) / m``,
     the local error of LAFS (Gilmer et al. 2017), scaled like ``e``.
     """
-    return forward.output_error.from_logits(forward.h[i] @ B.T)
+    return forward.output_error.from_logits(forward.rows(i) @ B.T)
 
 
 class DFA(FeedbackRule, name="dfa"):
@@ -74,7 +74,12 @@ class DFA(FeedbackRule, name="dfa"):
         layers = range(1, forward.n_layers)
         if self.aux:
             return [
-                fprime(forward, i, auxiliary_error(forward, i, B) @ B, self.derivative)
+                fprime(
+                    forward,
+                    i,
+                    forward.shaped(i, auxiliary_error(forward, i, B) @ B),
+                    self.derivative,
+                )
                 for i, B in feedback.items()
             ]
         deltas = project(forward, error, feedback, layers, self.derivative)  # 1 GEMM
@@ -112,9 +117,12 @@ class IFA(FeedbackRule, name="ifa"):
         return direct_shapes(layer_units, [1])
 
     def hidden_deltas(self, forward, error, targets, weights, feedback):
-        delta = fprime(forward, 1, error @ feedback[1], self.derivative)
+        delta = fprime(
+            forward, 1, forward.shaped(1, error @ feedback[1]), self.derivative
+        )
         deltas = [delta]
         for i in range(2, forward.n_layers):
-            delta = fprime(forward, i, delta @ weights[i], self.derivative)
+            upward = forward.layers[i].linear(delta, weights[i])
+            delta = fprime(forward, i, upward, self.derivative)
             deltas.append(delta)
         return deltas

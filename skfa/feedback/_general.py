@@ -1,6 +1,7 @@
 """The general feedback-alignment update rule: each hidden delta mixes several terms."""
 
 from .._compat import StrOptions
+from .._layers import carrier_shapes, weight_shapes
 from ._base import FeedbackRule, _register, fprime, pack, project
 from ._direct import auxiliary_error, direct_shapes
 
@@ -74,11 +75,13 @@ class GeneralRule(FeedbackRule):
             ("direct", i): s for i, s in direct_shapes(layer_units, range(1, L)).items()
         }
         if self.strategy in ("s1", "s3"):
-            for i in range(1, L - 1):
-                shapes["above", i] = (layer_units[i + 1], layer_units[i])
+            # Bt_i carries down through layer i+1, in place of carrier(W_{i+1})
+            above = carrier_shapes(layer_units, range(2, L))
+            shapes.update({("above", i - 1): shape for i, shape in above.items()})
         if self.strategy in ("s2", "s3"):
-            for i in range(2, L):
-                shapes["below", i] = (layer_units[i - 1], layer_units[i])
+            # Bb_i carries up through layer i, in place of W_i
+            below = weight_shapes(layer_units, range(2, L))
+            shapes.update({("below", i): shape for i, shape in below.items()})
         return shapes
 
     def prepare_feedback(self, feedback, xp):
@@ -91,8 +94,11 @@ class GeneralRule(FeedbackRule):
         layers = range(1, forward.n_layers)
         if self.aux:
             return {
-                i: auxiliary_error(forward, i, feedback["direct", i])
-                @ feedback["direct", i]
+                i: forward.shaped(
+                    i,
+                    auxiliary_error(forward, i, feedback["direct", i])
+                    @ feedback["direct", i],
+                )
                 for i in layers
             }
         # one GEMM, sliced per layer; f' comes after the mean, in hidden_deltas
@@ -102,6 +108,14 @@ class GeneralRule(FeedbackRule):
         u = self._direct_terms(forward, error, feedback)
         top = forward.n_layers - 1
         deltas = {}
+
+        def down(i, above):
+            # delta_{i+1} @ Bt_i: through layer i+1's carry, Bt_i for its weights
+            return forward.layers[i + 1].carry(above, feedback["above", i])
+
+        def up(i, below):
+            # delta_{i-1} @ Bb_i: through layer i's forward map, Bb_i for W_i
+            return forward.layers[i].linear(below, feedback["below", i])
 
         def mixed(i, *others):
             # F = element-wise mean of the direct term and the others, then f'
@@ -115,11 +129,11 @@ class GeneralRule(FeedbackRule):
         if self.strategy == "s1":
             deltas[top] = mixed(top)
             for i in range(top - 1, 0, -1):
-                deltas[i] = mixed(i, deltas[i + 1] @ feedback["above", i])
+                deltas[i] = mixed(i, down(i, deltas[i + 1]))
         elif self.strategy == "s2":
             deltas[1] = mixed(1)
             for i in range(2, top + 1):
-                deltas[i] = mixed(i, deltas[i - 1] @ feedback["below", i])
+                deltas[i] = mixed(i, up(i, deltas[i - 1]))
         else:
             xp = forward.xp
             direct_only = {
@@ -129,9 +143,9 @@ class GeneralRule(FeedbackRule):
             for i in u:
                 others = []
                 if i < top:
-                    others.append(direct_only[i + 1] @ feedback["above", i])
+                    others.append(down(i, direct_only[i + 1]))
                 if i > 1:
-                    others.append(direct_only[i - 1] @ feedback["below", i])
+                    others.append(up(i, direct_only[i - 1]))
                 deltas[i] = mixed(i, *others)
         return [deltas[i] for i in range(1, top + 1)]
 

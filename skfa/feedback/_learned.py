@@ -43,9 +43,12 @@ class KolenPollack(FA, name="kp"):
         return [feedback[i] for i in sorted(feedback)]
 
     def feedback_gradients(self, forward, deltas, gradients, feedback):
-        # grad B_i = (grad W_i).T, the transpose of h_{i-1}.T @ delta_i
+        # grad B_i = carrier(grad W_i): for dense layers (h_{i-1}.T @ delta_i).T
         xp = forward.xp
-        return [xp.asarray(gradients[i - 1].T, copy=True) for i in sorted(feedback)]
+        return [
+            xp.asarray(forward.layers[i].carrier(gradients[i - 1]), copy=True)
+            for i in sorted(feedback)
+        ]
 
 
 class WeightMirror(FA, name="wm"):
@@ -112,8 +115,11 @@ class WeightMirror(FA, name="wm"):
     def refresh_feedback(self, feedback, progress):
         rate = float(self.learning_rate) / self.n_noise
         for i, B in feedback.items():
-            W = progress.weights[i]
-            x = progress.noise((self.n_noise, W.shape[0]), self.noise_std, like=W)
+            W, layer = progress.weights[i], progress.layers[i]
+            x = progress.noise((self.n_noise, layer.n_in), self.noise_std, like=W)
+            # y.T @ x with y = x @ W for a dense layer: the carrier of the
+            # weight gradient of inputs x and outputs y
+            y = layer.linear(x, W)
             B *= 1.0 - self.decay
-            B += rate * ((x @ W).T @ x)
+            B += rate * layer.carrier(layer.weight_gradient(x, y))
         return feedback

@@ -67,19 +67,19 @@ class SignSymmetry(FeedbackRule):
             return feedback
         return {i: abs(progress.draw(M)) for i, M in feedback.items()}
 
-    def transposes(self, feedback, weights):
+    def transposes(self, feedback, weights, layers):
         xp = namespace(*weights.values())
+        signs = {i: layers[i].carrier(xp.sign(W)) for i, W in weights.items() if i > 1}
         if self.magnitude == "uniform":
             return {
-                i: xp.sign(W).T * math.sqrt(2.0 / sum(W.shape))
-                for i, W in weights.items()
-                if i > 1
+                i: sign * math.sqrt(2.0 / (layers[i].fan_in + layers[i].fan_out))
+                for i, sign in signs.items()
             }
-        return {i: feedback[i] * xp.sign(weights[i]).T for i in feedback}
+        return {i: feedback[i] * signs[i] for i in feedback}
 
     def hidden_deltas(self, forward, error, targets, weights, feedback):
         L = forward.n_layers
-        carriers = self.transposes(feedback, weights)
+        carriers = self.transposes(feedback, weights, forward.layers)
         deltas = carry_down(forward, error, carriers, top=L, derivative=self.derivative)
         return [deltas[i] for i in range(1, L)]
 

@@ -110,6 +110,6 @@ class Switch(FeedbackRule, name="switch"):
     def stage(self, feedback):
         return feedback.on
 
-    def transposes(self, feedback, weights):
+    def transposes(self, feedback, weights, layers):
         rule, matrices = feedback.rules[feedback.on], feedback.feedback[feedback.on]
-        return rule.transposes(matrices, weights)
+        return rule.transposes(matrices, weights, layers)
