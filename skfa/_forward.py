@@ -174,7 +174,10 @@ def forward_pass(
     if layers is None:
         layers = _dense(coefs)
     if dropout is None or not dropout.active:
-        h = [X, *_propagate(X, coefs, intercepts, layers, activation, out_activation, xp)]
+        h = [
+            X,
+            *_propagate(X, coefs, intercepts, layers, activation, out_activation, xp),
+        ]
         return ForwardPass(h, activation, xp, layers)
     # layer by layer: each layer's input is the output below as dropped
     masks, undropped = {}, {}
