@@ -6,8 +6,6 @@ maps it to hidden deltas, the deltas become gradients, the optimizer steps.
 The rule is the only part that differs between methods.
 """
 
-import copy
-import math
 import time
 import warnings
 from abc import ABC, abstractmethod
@@ -18,8 +16,7 @@ import numpy as np
 import scipy.optimize
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import train_test_split
-from sklearn.utils import check_random_state, gen_batches, shuffle
+from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._backend import (
@@ -42,17 +39,23 @@ from ._compat import (
     _check_optimize_result,
     _check_sample_weight,
 )
-from ._diagnostics import update_angles, weight_alignment
 from ._dropout import Dropout, dropout_rates
 from ._forward import OutputError, forward_pass, predict_output
 from ._layers import dense_layers
 from ._losses import LOSS_FUNCTIONS
 from ._optimizers import AdamOptimizer, SGDOptimizer
 from ._progress import EpochReport
+from ._training import (
+    AlignmentTracker,
+    Batches,
+    DivergenceGuard,
+    FeedbackState,
+    Stopping,
+    validation_split,
+)
 from .feedback._backprop import BP
 from .feedback._base import (
     FeedbackRule,
-    Progress,
     _in_skfa,
     check_rule_classes,
     checked_rule,
@@ -64,40 +67,6 @@ from .feedback._base import (
 from .feedback._init import FEEDBACK_INITS, draw_feedback
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
-#: A finite epoch loss above this many times the model's first batch's (at its
-#: initial weights) is divergence.
-_EXPLODED_RATIO = 1e4
-#: As is one that rose in each of this many epochs in a row to over this many
-#: times that first batch's: worse than the untrained network, and worsening.
-_RISING_EPOCHS = 5
-_RISEN_RATIO = 2.0
-
-
-def _weightless_batches(sample_weight, rows, n_samples, batch_size):
-    """Find the batches whose sample weights sum to 0 (they carry no error).
-
-    Returns a function of an epoch's order of the training rows (host
-    indices into X) that gives the starts of those batches, for the loop to
-    skip: their loss and error would divide 0 by 0.
-    """
-    if sample_weight is None:
-        return lambda order: ()
-    weights = np.asarray(to_host(sample_weight))
-    if rows is not None and not weights[rows].any():
-        raise ValueError(
-            "The sample weights of the training rows sum to 0: the validation "
-            "split of early_stopping took every row of non-zero weight. Lower "
-            "validation_fraction or give more rows a weight."
-        )
-    if bool(np.all(weights > 0)):
-        return lambda order: ()
-    starts = np.arange(0, n_samples, batch_size)
-
-    def weightless(order):
-        sums = np.add.reduceat(weights[order], starts)
-        return set((starts[sums == 0]).tolist())
-
-    return weightless
 
 
 class BaseFeedbackAlignment(BaseEstimator, ABC):
@@ -650,17 +619,118 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         return loss
 
     def _fit_stochastic(self, X, y, sample_weight, rule, matrices, incremental):
+        """Train with 'sgd' or 'adam': epochs of steps, each part an object
+        of :mod:`skfa._training` with one job."""
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True")
         xp, device = namespace_and_device(X)
-        feedback = rule.prepare_feedback(matrices, xp)
-        params = self.coefs_ + self.intercepts_ + rule.learned_feedback(feedback)
-        progress = Progress(
-            epoch=self._n_epochs,
-            step=self._n_steps,
-            weights=dict(enumerate(self.coefs_, start=1)),
-            layers=self._layers,
-            rng=self._feedback_rng,
-            init=self.feedback_init,
+        feedback = FeedbackState(
+            rule,
+            matrices,
+            self._layers,
+            self.coefs_,
+            self._feedback_rng,
+            self.feedback_init,
+            self.resample_feedback,
+            xp,
         )
+        params = self.coefs_ + self.intercepts_ + feedback.learned()
+        self._start_optimizer(params, incremental)
+        rows, validation = validation_split(self, X, y, sample_weight, xp, device)
+        y = xp.asarray(y, dtype=X.dtype)
+        n_rows = X.shape[0] if rows is None else rows.shape[0]
+        batches = Batches(
+            rows,
+            X.shape[0],
+            self._batch_size(n_rows),
+            self.shuffle,
+            self._random_state,
+            sample_weight,
+            xp,
+            device,
+        )
+        # a fixed probe batch, the first of the training set: for the
+        # alignment, and to check a user's rule once
+        probe = tuple(
+            take_rows(array, batches.head(), xp) for array in (X, y, sample_weight)
+        )
+        if not _in_skfa(type(rule)):
+            self._check_rule_output(probe, rule, feedback.prepared, xp)
+        tracker = AlignmentTracker(self, probe) if self.track_alignment else None
+        stopping = Stopping(self, validation)
+        guard = DivergenceGuard(
+            self,
+            [*params, *feedback.arrays()],
+            first=0 if incremental else len(self.loss_curve_),
+        )
+        report = EpochReport(self.verbose, self.max_iter)
+        try:
+            self.n_iter_ = 0
+            for _ in range(self.max_iter):
+                started = time.perf_counter()
+                loss = self._train_epoch(
+                    X, y, sample_weight, batches, feedback, params, guard, xp
+                )
+                if guard.diverged(loss):
+                    break
+                self.loss_ = loss
+                self._n_epochs += 1
+                self.n_iter_ += 1
+                self.t_ += batches.n_samples
+                self.loss_curve_.append(loss)
+                stopping.new_stage(feedback.stage())
+                stopping.update()
+                if tracker is not None:
+                    tracker.record(feedback)
+                report(
+                    self.n_iter_,
+                    loss,
+                    self.validation_scores_[-1] if self.early_stopping else None,
+                    time.perf_counter() - started,
+                )
+                self._optimizer.iteration_ends(self.t_)
+                guard.epoch_done(loss)
+                if stopping.should_stop() or incremental:
+                    break
+                if self.n_iter_ == self.max_iter:
+                    warnings.warn(
+                        "Stochastic Optimizer: Maximum iterations (%d) "
+                        "reached and the optimization hasn't converged yet."
+                        % self.max_iter,
+                        ConvergenceWarning,
+                        stacklevel=3,
+                    )
+        except KeyboardInterrupt:
+            warnings.warn("Training interrupted by user.", stacklevel=2)
+        finally:
+            report.close()
+        stopping.keep_best()
+
+    def _train_epoch(self, X, y, sample_weight, batches, feedback, params, guard, xp):
+        """One pass over the training rows; returns the mean loss (NaN or
+        inf where the loss or the weights stopped being finite)."""
+        total = 0.0
+        for rows, size in batches.epoch():
+            loss = self._train_step(
+                take_rows(X, rows, xp),
+                take_rows(y, rows, xp),
+                take_rows(sample_weight, rows, xp),
+                feedback.rule,
+                feedback.before_step(self._n_epochs, self._n_steps),
+                params,
+                xp,
+            )
+            guard.first_batch(loss)
+            total += loss * size
+            self._n_steps += 1
+        # the one synchronisation with the host per epoch: 0 times the
+        # parameters' sum adds nothing, or NaN if any is not finite
+        weight_sum = sum(xp.sum(p) for p in params)
+        return float(total + 0.0 * weight_sum) / batches.n_samples
+
+    def _start_optimizer(self, params, incremental):
+        """A fresh optimizer for ``params``, except where ``partial_fit``
+        continues one that steps the same number of arrays."""
         if (
             not incremental
             or not hasattr(self, "_optimizer")
@@ -688,185 +758,23 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         # the weights may have changed since the last step (set by hand)
         self._optimizer.squared_norms = None
 
-        if self.early_stopping and incremental:
-            raise ValueError("partial_fit does not support early_stopping=True")
-        if self.early_stopping:
-            # the split of train_test_split(X, y, ...), drawn on the host; the
-            # training rows are indexed in X, not copied out of it
-            rows, val = train_test_split(
-                np.arange(X.shape[0]),
-                random_state=self._random_state,
-                test_size=self.validation_fraction,
-                stratify=to_host(y) if self._stratify_validation() else None,
-            )
-            if val.shape[0] < 2:
-                raise ValueError(
-                    "The validation set is too small. Increase 'validation_fraction' "
-                    "or the size of your dataset."
-                )
-            val = xp.asarray(val, device=device)
-            X_val, y_val, sample_weight_val = (
-                take_rows(array, val, xp) for array in (X, y, sample_weight)
-            )
-            y_val = self._decode_targets(self._to_input(y_val))
-            sample_weight_val = self._to_input(sample_weight_val)
-        else:
-            rows = None  # every row trains
-            X_val = y_val = sample_weight_val = None
-
-        y = xp.asarray(y, dtype=X.dtype)
-        n_samples = X.shape[0] if rows is None else rows.shape[0]
-        sample_idx = np.arange(n_samples)
+    def _batch_size(self, n_samples):
+        """``batch_size`` for ``n_samples`` training rows, as MLPClassifier
+        clips it."""
         if self.batch_size == "auto":
-            batch_size = min(200, n_samples)
-        else:
-            if self.batch_size > n_samples:
-                warnings.warn(
-                    "Got `batch_size` less than 1 or larger than "
-                    "sample size. It is going to be clipped",
-                    stacklevel=2,
-                )
-            batch_size = int(np.clip(self.batch_size, 1, n_samples))
-        # the rows of X of the training set, in the order of this epoch
-        order = None if rows is None else xp.asarray(rows, device=device)
-        weightless = _weightless_batches(sample_weight, rows, n_samples, batch_size)
+            return min(200, n_samples)
+        if self.batch_size > n_samples:
+            warnings.warn(
+                "Got `batch_size` less than 1 or larger than "
+                "sample size. It is going to be clipped",
+                stacklevel=4,
+            )
+        return int(np.clip(self.batch_size, 1, n_samples))
 
-        # a fixed probe batch, the first batch of the training set: for the
-        # alignment, and to check a user's rule once
-        users_rule = not _in_skfa(type(rule))
-        probe = None
-        if self.track_alignment or users_rule:
-            head = slice(0, batch_size) if order is None else order[:batch_size]
-            probe = tuple(take_rows(array, head, xp) for array in (X, y, sample_weight))
-        if users_rule:
-            self._check_rule_output(probe, rule, feedback, xp)
-        if not self.track_alignment:
-            probe = None
-        elif not hasattr(self, "alignment_curve_"):
-            self.alignment_curve_ = np.empty((0, len(self.coefs_) - 1))
-            self.weight_alignment_curve_ = None
-            self.feedback_norm_ratio_curve_ = None
-        self._sync_stopping_state()
-        report = EpochReport(self.verbose, self.max_iter)
-        checkpoint = best = self._checkpoint(params)
-        best_loss = None  # the loss of ``best``; None: as before this call
-        # the losses that later epochs are held against, to catch divergence:
-        # the model's first batch's (at its initial weights), and this fit's
-        # epochs (the model's, for partial_fit)
-        initial = getattr(self, "_initial_loss", None)
-        # measured on the model's first batch only (a model pickled before
-        # skfa recorded it has none, and no epoch of it is held against one)
-        measure_initial = initial is None and not self.loss_curve_
-        first = 0 if incremental else len(self.loss_curve_)
-        try:
-            self.n_iter_ = 0
-            for _ in range(self.max_iter):
-                started = time.perf_counter()
-                if self.shuffle:
-                    sample_idx = shuffle(sample_idx, random_state=self._random_state)
-                shuffled = sample_idx if rows is None else rows[sample_idx]
-                if self.shuffle:
-                    order = xp.asarray(shuffled, device=device)
-                skipped = weightless(shuffled)
-                accumulated_loss = 0.0
-                for batch_slice in gen_batches(n_samples, batch_size):
-                    if batch_slice.start in skipped:
-                        continue  # its sample weights sum to 0: nothing to learn
-                    batch_idx = batch_slice if order is None else order[batch_slice]
-                    feedback = self._feedback_for_step(
-                        rule, matrices, feedback, progress, xp
-                    )
-                    batch_loss = self._train_step(
-                        take_rows(X, batch_idx, xp),
-                        take_rows(y, batch_idx, xp),
-                        take_rows(sample_weight, batch_idx, xp),
-                        rule,
-                        feedback,
-                        params,
-                        xp,
-                    )
-                    if measure_initial:
-                        initial = self._initial_loss = float(batch_loss)
-                        measure_initial = False
-                    accumulated_loss += batch_loss * (
-                        batch_slice.stop - batch_slice.start
-                    )
-                    self._n_steps += 1
-
-                # the one synchronisation with the host per epoch: 0 times the
-                # parameters' sum adds nothing, or NaN if any is not finite
-                weight_sum = sum(xp.sum(p) for p in params)
-                epoch_loss = float(accumulated_loss + 0.0 * weight_sum)
-                if not math.isfinite(epoch_loss):
-                    self._diverged(checkpoint)
-                    break
-                if self._exploded(epoch_loss / n_samples, initial, first):
-                    self._diverged(best, epoch_loss / n_samples, best_loss)
-                    break
-                self.loss_ = epoch_loss / n_samples
-                self._n_epochs += 1
-                self.n_iter_ += 1
-                self.t_ += n_samples
-                self.loss_curve_.append(self.loss_)
-                self._restart_on_stage(rule.stage(feedback))
-                self._update_no_improvement_count(X_val, y_val, sample_weight_val)
-                if probe is not None:
-                    self._record_alignment(probe, rule, feedback, xp)
-                report(
-                    self.n_iter_,
-                    self.loss_,
-                    self.validation_scores_[-1] if self.early_stopping else None,
-                    time.perf_counter() - started,
-                )
-                self._optimizer.iteration_ends(self.t_)
-                checkpoint = self._checkpoint(params)
-                if self.loss_ <= min(self.loss_curve_[first:]):
-                    best, best_loss = checkpoint, self.loss_
-
-                if self._no_improvement_count > self.n_iter_no_change:
-                    if self.early_stopping:
-                        msg = (
-                            "Validation score did not improve more than "
-                            "tol=%f for %d consecutive epochs."
-                            % (self.tol, self.n_iter_no_change)
-                        )
-                    else:
-                        msg = (
-                            "Training loss did not improve more than tol=%f"
-                            " for %d consecutive epochs."
-                            % (self.tol, self.n_iter_no_change)
-                        )
-                    if self._optimizer.trigger_stopping(msg, self.verbose):
-                        break
-                    self._no_improvement_count = 0
-
-                if incremental:
-                    break
-                if self.n_iter_ == self.max_iter:
-                    warnings.warn(
-                        "Stochastic Optimizer: Maximum iterations (%d) "
-                        "reached and the optimization hasn't converged yet."
-                        % self.max_iter,
-                        ConvergenceWarning,
-                        stacklevel=2,
-                    )
-        except KeyboardInterrupt:
-            warnings.warn("Training interrupted by user.", stacklevel=2)
-        finally:
-            report.close()
-
-        if self.early_stopping and hasattr(self, "_best_coefs"):
-            self.coefs_ = self._best_coefs
-            self.intercepts_ = self._best_intercepts
-
-    def _checkpoint(self, params):
-        """Copies of what a step changes, to go back to if training diverges:
-        the parameters, the feedback matrices, the optimizer's state, the step
-        count."""
-        arrays = {id(a): a for a in params + self.feedback_weights_}
-        xp = namespace(*arrays.values())
-        saved = [(a, xp.asarray(a, copy=True)) for a in arrays.values()]
-        return saved, copy.deepcopy(self._optimizer), self._n_steps
+    @property
+    def _xp(self):
+        """The array namespace of the fitted weights."""
+        return namespace(*self.coefs_)
 
     def _check_rule_output(self, probe, rule, feedback, xp):
         """Check a user's rule once per fit, on the probe batch: its hidden
@@ -889,166 +797,6 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
                 + (f"{type(deltas).__name__}" if found is None else f"shapes {found}")
                 + "."
             )
-
-    def _sync_stopping_state(self):
-        """The no-improvement state of the current ``early_stopping``, where a
-        ``warm_start`` fit turned it on or off."""
-        if self.early_stopping and self.validation_scores_ is None:
-            self.validation_scores_, self.best_validation_score_ = [], -np.inf
-            self._no_improvement_count = 0
-        elif not self.early_stopping and self.best_loss_ is None:
-            self.best_loss_ = min(self.loss_curve_, default=np.inf)
-            self._no_improvement_count = 0
-
-    def _exploded(self, loss, initial, first):
-        """Whether a finite epoch ``loss`` is divergence in all but name.
-
-        ``initial`` is the loss of the model's first batch at its initial
-        weights. The loss has diverged when it is over ``_EXPLODED_RATIO``
-        times ``initial``, or when it is over ``_RISEN_RATIO`` times
-        ``initial`` and rose in each of the last ``_RISING_EPOCHS`` epochs (of
-        this fit, from its epoch ``first``).
-        """
-        if initial is None or not initial > 0 or loss <= _RISEN_RATIO * initial:
-            return False
-        recent = [*self.loss_curve_[first:], loss][-_RISING_EPOCHS - 1 :]
-        return loss > _EXPLODED_RATIO * initial or (
-            len(recent) == _RISING_EPOCHS + 1
-            and all(b > a for a, b in zip(recent[:-1], recent[1:]))
-        )
-
-    def _diverged(self, checkpoint, exploded=None, best_loss=None):
-        """Go back to the checkpoint and say why training stopped.
-
-        ``exploded`` is the finite loss that was taken as divergence (the
-        checkpoint is then the best epoch's, of loss ``best_loss``, or None
-        for the state before this call); None for a non-finite one. Raise
-        where no epoch of the model ever finished: nothing was learnt.
-        """
-        saved, self._optimizer, self._n_steps = checkpoint
-        for array, copied in saved:
-            array[...] = copied
-        remedy = f"lower learning_rate_init (now {self.learning_rate_init})"
-        if self.feedback_weights_:
-            remedy += (
-                f", or draw smaller feedback matrices (feedback_init="
-                f"{self.feedback_init!r} now; 'nokland' and 'gaussian' scale "
-                "them by the layer width)"
-            )
-        if not self.loss_curve_ and exploded is None:
-            # no epoch of this model ever finished: nothing was learnt
-            raise ValueError(
-                "Solver produced non-finite parameter weights. The input data may "
-                "contain large values and need to be preprocessed, or the learning "
-                "rate may be too high: the loss or the weights became non-finite "
-                "(inf or NaN) in the first epoch, so nothing was learnt. Scale "
-                f"the inputs (and regression targets), or {remedy}."
-            )
-        if not self.loss_curve_:
-            raise ValueError(
-                f"Training diverged in the first epoch: its loss reached "
-                f"{exploded:.3g}, over {_EXPLODED_RATIO:.0e} times the loss of the "
-                f"first batch at the initial weights ({self._initial_loss:.3g}), so "
-                "nothing was learnt. The input data may contain large values and "
-                f"need to be preprocessed; or {remedy}."
-            )
-        if exploded is None:
-            what = (
-                "the loss or the weights became non-finite (inf or NaN) during "
-                f"epoch {self.n_iter_ + 1} of this fit, so it stopped and kept the "
-                "weights from before that epoch"
-            )
-        else:
-            if best_loss is not None:
-                self.loss_ = best_loss
-            what = (
-                f"the loss reached {exploded:.3g} in epoch {self.n_iter_ + 1} of "
-                "this fit, far above the untrained network's "
-                f"({self._initial_loss:.3g}), so it stopped and kept "
-                "the weights of the epoch with the lowest loss of this fit"
-            )
-        if self.early_stopping:
-            # the epoch that diverged has no score: NaN marks it
-            self.validation_scores_.append(math.nan)
-        warnings.warn(
-            f"Training diverged: {what}. To train further, {remedy}.",
-            RuntimeWarning,
-            stacklevel=3,
-        )
-
-    def _restart_on_stage(self, stage):
-        """Restart the no-improvement count and the best loss when the rule
-        enters a new stage (:meth:`FeedbackRule.stage`; :class:`Switch`)."""
-        if getattr(self, "_stage", stage) != stage:
-            self._no_improvement_count = 0
-            if self.early_stopping:
-                self.best_validation_score_ = -np.inf
-            else:
-                self.best_loss_ = np.inf
-        self._stage = stage
-
-    def _record_alignment(self, probe, rule, feedback, xp):
-        """Append this epoch's alignment angles (``track_alignment``)."""
-        X, y, sample_weight = probe
-        forward, error, _ = self._forward_and_error(X, y, sample_weight, xp)
-        weights = dict(enumerate(self.coefs_, start=1))
-        angles = update_angles(forward, error, y, weights, rule, feedback)
-        self.alignment_curve_ = np.vstack([self.alignment_curve_, angles])
-        # one row per epoch, NaN in the epochs of a rule without B (Switch,
-        # or a warm_start / partial_fit that changed the rule)
-        mirrored = weight_alignment(rule, feedback, weights, forward.layers)
-        for name, row in zip(
-            ("weight_alignment_curve_", "feedback_norm_ratio_curve_"),
-            (None, None) if mirrored is None else mirrored,
-        ):
-            curve = getattr(self, name, None)
-            if curve is None and row is None:
-                continue
-            if curve is None:
-                curve = np.full(
-                    (self.alignment_curve_.shape[0] - 1, len(angles)), np.nan
-                )
-            setattr(
-                self,
-                name,
-                np.vstack(
-                    [curve, np.full(len(angles), np.nan) if row is None else row]
-                ),
-            )
-
-    def _feedback_for_step(self, rule, matrices, feedback, progress, xp):
-        """The feedback of the next step: redrawn with ``resample_feedback``
-        (in place, so ``feedback_weights_`` holds the last draw), then
-        refreshed by the rule."""
-        progress.epoch, progress.step = self._n_epochs, self._n_steps
-        if self.resample_feedback:
-            for B in matrices.values():
-                B[...] = progress.draw(B)
-            feedback = rule.prepare_feedback(matrices, xp)
-        return rule.refresh_feedback(feedback, progress)
-
-    def _update_no_improvement_count(self, X_val, y_val, sample_weight_val):
-        if self.early_stopping:
-            val_score = self._score(X_val, y_val, sample_weight=sample_weight_val)
-            self.validation_scores_.append(val_score)
-            if val_score < (self.best_validation_score_ + self.tol):
-                self._no_improvement_count += 1
-            else:
-                self._no_improvement_count = 0
-            if val_score > self.best_validation_score_:
-                self.best_validation_score_ = val_score
-                xp = namespace(*self.coefs_)
-                self._best_coefs = [xp.asarray(W, copy=True) for W in self.coefs_]
-                self._best_intercepts = [
-                    xp.asarray(b, copy=True) for b in self.intercepts_
-                ]
-        else:
-            if self.loss_curve_[-1] > self.best_loss_ - self.tol:
-                self._no_improvement_count += 1
-            else:
-                self._no_improvement_count = 0
-            if self.loss_curve_[-1] < self.best_loss_:
-                self.best_loss_ = self.loss_curve_[-1]
 
     def _fit_lbfgs(self, X, y, sample_weight, rule, feedback):
         xp = namespace(X)

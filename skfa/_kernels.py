@@ -200,7 +200,10 @@ def fused(*groups, contiguous=True):
     if not NUMBA_INSTALLED or os.environ.get("SKFA_NUMBA", "1") == "0":
         return False
     dtype = groups[0][0].dtype
-    return dtype in (np.float32, np.float64) and all(
+    # the type first: other namespaces' dtypes do not compare with NumPy's
+    if type(groups[0][0]) is not np.ndarray or dtype not in (np.float32, np.float64):
+        return False
+    return all(
         type(array) is np.ndarray
         and array.dtype == dtype
         and (array.flags.c_contiguous or not contiguous)
