@@ -659,9 +659,7 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         tracker = AlignmentTracker(self, probe) if self.track_alignment else None
         stopping = Stopping(self, validation)
         guard = DivergenceGuard(
-            self,
-            [*params, *feedback.arrays()],
-            first=0 if incremental else len(self.loss_curve_),
+            self, feedback, first=0 if incremental else len(self.loss_curve_)
         )
         report = EpochReport(self.verbose, self.max_iter)
         try:

@@ -83,9 +83,22 @@ class FeedbackState:
         """The arrays the optimizer trains beside the weights (Kolen-Pollack)."""
         return self.rule.learned_feedback(self.prepared)
 
-    def arrays(self):
-        """Every array a step may change: what a checkpoint keeps."""
-        return [*self.matrices.values(), *self.learned()]
+    def checkpoint(self):
+        """A copy of the feedback's state, for :meth:`restore`: every array a
+        step may change (the matrices, the learned arrays) and the position of
+        the generator of fresh draws."""
+        arrays = {id(a): a for a in [*self.matrices.values(), *self.learned()]}
+        return (
+            [(a, self.xp.asarray(a, copy=True)) for a in arrays.values()],
+            copy.deepcopy(self.progress.rng.bit_generator.state),
+        )
+
+    def restore(self, checkpoint):
+        """Go back to the state of :meth:`checkpoint`, in place."""
+        saved, rng_state = checkpoint
+        for array, copied in saved:
+            array[...] = copied
+        self.progress.rng.bit_generator.state = rng_state
 
     def before_step(self, epoch, step):
         """The feedback of the step ``step`` (of the model's life) in ``epoch``.
@@ -231,8 +244,9 @@ def validation_split(estimator, X, y, sample_weight, xp, device):
 class DivergenceGuard:
     """Catch a diverging fit at the end of an epoch, and roll it back.
 
-    Keeps two checkpoints, copies of what a step changes (the parameters, the
-    feedback, the optimizer's state, the step count): the last epoch's, to go
+    Keeps two checkpoints, copies of what a step changes (the weights and
+    intercepts, the feedback's state, the optimizer's state, the step count):
+    the last epoch's, to go
     back to when the loss or the weights become non-finite, and the best
     epoch's, to go back to when a finite loss explodes. A loss explodes when
     it exceeds ``EXPLODED_RATIO`` times the loss of the model's first batch at
@@ -242,16 +256,15 @@ class DivergenceGuard:
     Parameters
     ----------
     estimator : BaseFeedbackAlignment
-    arrays : list of arrays
-        Everything a step changes in place.
+    feedback : FeedbackState
     first : int
         The index in ``loss_curve_`` of this fit's first epoch (``partial_fit``
         counts the model's epochs).
     """
 
-    def __init__(self, estimator, arrays, first):
+    def __init__(self, estimator, feedback, first):
         self.estimator = estimator
-        self.arrays = list({id(a): a for a in arrays}.values())
+        self.feedback = feedback
         self.first = first
         self.last = self.best = self._save()
         self.best_loss = None  # the loss of ``best``; None: as before this fit
@@ -262,8 +275,9 @@ class DivergenceGuard:
     def _save(self):
         est = self.estimator
         xp = est._xp
-        saved = [(a, xp.asarray(a, copy=True)) for a in self.arrays]
-        return saved, copy.deepcopy(est._optimizer), est._n_steps
+        saved = [(a, xp.asarray(a, copy=True)) for a in est.coefs_ + est.intercepts_]
+        feedback = self.feedback.checkpoint()
+        return saved, feedback, copy.deepcopy(est._optimizer), est._n_steps
 
     def first_batch(self, loss):
         """Record the untrained network's loss, on the model's first batch."""
@@ -305,9 +319,10 @@ class DivergenceGuard:
         Raise where no epoch of the model ever finished: nothing was learnt.
         """
         est = self.estimator
-        saved, est._optimizer, est._n_steps = checkpoint
+        saved, feedback, est._optimizer, est._n_steps = checkpoint
         for array, copied in saved:
             array[...] = copied
+        self.feedback.restore(feedback)
         remedy = f"lower learning_rate_init (now {est.learning_rate_init})"
         if est.feedback_weights_:
             remedy += (
