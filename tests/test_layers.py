@@ -1,0 +1,106 @@
+"""The layer protocol: the rules cross layers through it and nothing else."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from skfa._forward import OutputError, forward_pass
+from skfa._layers import Dense, LayerUnits, carrier_shapes, dense_layers, weight_shapes
+from skfa.feedback import FEEDBACK_RULES
+from skfa.feedback._base import resolve_feedback
+
+
+class TransposedDense(Dense):
+    """A dense layer that stores its weights transposed, ``W`` of shape
+    (n_out, n_in): the same network as :class:`Dense` under other weights.
+
+    A rule that wrote ``delta @ W.T`` itself, instead of asking the layer,
+    would multiply by the wrong matrix here (and fail on its shape).
+    """
+
+    @property
+    def weight_shape(self):
+        return (self.n_out, self.n_in)
+
+    def forward(self, h, W, b):
+        return h @ W.T + b
+
+    def linear(self, x, W):
+        return x @ W.T
+
+    def carrier(self, W):
+        return W
+
+    def weight_gradient(self, h, delta):
+        return delta.T @ h
+
+
+UNITS = [7, 6, 5, 4, 3]
+
+
+def _network(layer_class, rng):
+    layers = LayerUnits(
+        [layer_class(n_in, n_out) for n_in, n_out in zip(UNITS[:-1], UNITS[1:])]
+    )
+    return layers
+
+
+@pytest.mark.parametrize("name", sorted(FEEDBACK_RULES))
+def test_every_rule_crosses_layers_only_through_the_protocol(name):
+    """Every rule's hidden deltas are the same whether the weights are stored
+    as W (Dense) or as W.T (TransposedDense): the rules never multiply by
+    a layer's weights themselves."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((9, UNITS[0]))
+    Y = np.eye(UNITS[-1])[rng.integers(0, UNITS[-1], 9)]
+    dense, transposed = _network(Dense, rng), _network(TransposedDense, rng)
+    coefs = [rng.standard_normal(s) * 0.5 for s in zip(UNITS[:-1], UNITS[1:])]
+    intercepts = [rng.standard_normal(n) * 0.1 for n in UNITS[1:]]
+    coefs_t = [W.T.copy() for W in coefs]
+
+    rule = resolve_feedback(name)
+    shapes = rule.feedback_shapes(dense)
+    shapes_t = rule.feedback_shapes(transposed)
+    assert list(shapes) == list(shapes_t)
+    matrices = {key: rng.uniform(-0.5, 0.5, shape) for key, shape in shapes.items()}
+    # a matrix standing in for W_i has W_i's layout in each network
+    matrices_t = {
+        key: B if B.shape == shapes_t[key] else B.T.copy()
+        for key, B in matrices.items()
+    }
+    assert all(matrices_t[key].shape == shapes_t[key] for key in shapes_t)
+
+    deltas = []
+    for layers, W, B in ((dense, coefs, matrices), (transposed, coefs_t, matrices_t)):
+        forward = forward_pass(
+            X, W, intercepts, "tanh", "softmax", np, layers=layers.layers
+        )
+        forward.output_error = OutputError("softmax", "log_loss", Y, None, 9, np)
+        error = forward.output_error(forward.h[-1])
+        weights = dict(enumerate(W, start=1))
+        feedback = rule.prepare_feedback(B, np)
+        deltas.append(rule.hidden_deltas(forward, error, Y, weights, feedback))
+    assert len(deltas[0]) == len(UNITS) - 2
+    for ours, theirs in zip(*deltas):
+        assert_allclose(ours, theirs, rtol=1e-12, atol=1e-14)
+
+
+def test_shapes_from_layers_or_plain_widths():
+    layers = dense_layers(UNITS)
+    assert isinstance(layers, list) and layers == UNITS
+    assert layers.layers[2].weight_shape == (6, 5)
+    for units in (layers, list(UNITS)):
+        assert carrier_shapes(units, [2, 3]) == {2: (5, 6), 3: (4, 5)}
+        assert weight_shapes(units, [2, 3]) == {2: (6, 5), 3: (5, 4)}
+
+
+def test_dense_is_the_mlp_layer():
+    rng = np.random.default_rng(1)
+    layer = Dense(4, 3)
+    h, W, b = rng.random((5, 4)), rng.random((4, 3)), rng.random(3)
+    delta = rng.random((5, 3))
+    assert_allclose(layer.forward(h, W, b), h @ W + b)
+    assert_allclose(layer.carry(delta, layer.carrier(W)), delta @ W.T)
+    assert_allclose(layer.weight_gradient(h, delta), h.T @ delta)
+    assert_allclose(layer.bias_gradient(delta, np), delta.sum(0))
+    assert layer.carrier_shape == (3, 4) and (layer.fan_in, layer.fan_out) == (4, 3)
