@@ -1,15 +1,21 @@
-"""load_mnist: the real files when they are here, and tiny IDX files we write."""
+"""load_mnist: the real files when they are here, and tiny IDX files we write;
+load_cifar10: tiny pickled batches we write, and OpenML without the network."""
 
+import collections
 import gzip
 import hashlib
+import os
+import pickle
+import re
 import struct
+import tarfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 
-from skfa.datasets import _mnist, load_mnist
+from skfa.datasets import _cifar, _mnist, load_cifar10, load_mnist
 
 SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 NAMES = [
@@ -255,3 +261,384 @@ def test_the_home_directory_is_expanded(tiny, monkeypatch):
     monkeypatch.setenv("HOME", str(directory.parent))
     X_train, *_ = load_mnist(f"~/{directory.name}", return_X_y=True)
     assert_array_equal(X_train, load_mnist(directory).X_train)
+
+
+# == load_cifar10 ============================================================
+# Tiny batches written as the "CIFAR-10 python version" writes them: a pickled
+# dict with b"data", uint8 of 3072 channel-major columns, and b"labels".
+
+CIFAR_TRAIN = [f"data_batch_{i}" for i in range(1, 6)]
+CIFAR_FILES = [*CIFAR_TRAIN, "test_batch", "batches.meta"]
+CIFAR_NAMES = "airplane automobile bird cat deer dog frog horse ship truck".split()
+
+
+def _cifar_dump(path, content, protocol=pickle.DEFAULT_PROTOCOL):
+    path.write_bytes(pickle.dumps(content, protocol=protocol))
+
+
+def _cifar_make(directory):
+    """Seven valid files: 4 images in each training batch, 3 in the test one.
+
+    The first training image is black but for green, row 5, column 7, at 255.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    rng = np.random.RandomState(0)
+    images, labels = {}, {}
+    for number, name in enumerate([*CIFAR_TRAIN, "test_batch"]):
+        n = 3 if name == "test_batch" else 4
+        images[name] = rng.randint(256, size=(n, 3072)).astype(np.uint8)
+        labels[name] = [(number + i) % 10 for i in range(n)]
+        _cifar_dump(
+            directory / name,
+            {
+                b"batch_label": name.encode(),
+                b"labels": labels[name],
+                b"data": images[name],
+                b"filenames": [f"{name}_{i}.png".encode() for i in range(n)],
+            },
+        )
+    image = np.zeros((3, 32, 32), dtype=np.uint8)
+    image[1, 5, 7] = 255
+    images["data_batch_1"][0] = image.ravel()  # C order: channel-major
+    _cifar_dump(
+        directory / "data_batch_1",
+        {b"data": images["data_batch_1"], b"labels": labels["data_batch_1"]},
+    )
+    _cifar_dump(
+        directory / "batches.meta",
+        {
+            b"label_names": [name.encode() for name in CIFAR_NAMES],
+            b"num_cases_per_batch": 4,
+            b"num_vis": 3072,
+        },
+    )
+    return images, labels
+
+
+def _cifar_tar(archive, directory, arcname="cifar-10-batches-py", names=CIFAR_FILES):
+    archive.parent.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(archive, "w:gz") as tar:
+        for name in names:
+            tar.add(directory / name, arcname=f"{arcname}/{name}")
+    return archive
+
+
+@pytest.fixture
+def cifar(tmp_path):
+    directory = tmp_path / "cifar-10-batches-py"
+    images, labels = _cifar_make(directory)
+    return directory, images, labels
+
+
+def _cifar_check(arrays, images, labels, dtype=np.float32):
+    X_train, y_train, X_test, y_test = arrays
+    assert X_train.shape == (20, 3072) and X_test.shape == (3, 3072)
+    assert y_train.shape == (20,) and y_test.shape == (3,)
+    assert X_train.dtype == X_test.dtype == dtype
+    assert y_train.dtype == y_test.dtype == np.int64
+    train = np.concatenate([images[name] for name in CIFAR_TRAIN])
+    assert_array_equal(X_train, train.astype(dtype) / 255)  # batches 1 to 5
+    assert_array_equal(X_test, images["test_batch"].astype(dtype) / 255)
+    assert_array_equal(y_train, sum((labels[name] for name in CIFAR_TRAIN), []))
+    assert_array_equal(y_test, labels["test_batch"])
+    assert X_train.min() == 0 and X_train.max() == 1
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cifar10_tiny_batches(cifar, dtype):
+    directory, images, labels = cifar
+    bunch = load_cifar10(str(directory), dtype=dtype)
+    arrays = load_cifar10(directory, dtype=dtype, return_X_y=True)
+    assert isinstance(arrays, tuple) and len(arrays) == 4
+    _cifar_check(arrays, images, labels, dtype)
+    for name, array in zip(["X_train", "y_train", "X_test", "y_test"], arrays):
+        assert_array_equal(bunch[name], array)
+    assert_array_equal(bunch.target_names, CIFAR_NAMES)
+    assert bunch.image_shape == (3, 32, 32)
+    assert bunch.feature_names.shape == (3072,)
+    assert list(bunch.feature_names[[0, 1, 32, 1024, 3071]]) == [
+        "red_0_0",
+        "red_0_1",
+        "red_1_0",
+        "green_0_0",
+        "blue_31_31",
+    ]
+    assert "50,000 training images" in bunch.DESCR
+    assert sorted(bunch.keys()) == sorted(dict(bunch))
+
+
+def test_cifar10_rows_are_channel_major(cifar):
+    bunch = load_cifar10(cifar[0])
+    first = bunch.X_train[0]
+    column = 1024 + 5 * 32 + 7  # green, row 5, column 7
+    assert first[column] == 1 and np.count_nonzero(first) == 1
+    assert bunch.feature_names[column] == "green_5_7"
+    image = first.reshape(bunch.image_shape)
+    assert image[1, 5, 7] == 1 and np.count_nonzero(image) == 1
+    images = bunch.X_train.reshape(-1, *bunch.image_shape)
+    assert images.shape == (20, 3, 32, 32) and images[0, 1, 5, 7] == 1
+
+
+def test_cifar10_parent_directory_and_archives(cifar):
+    directory, images, labels = cifar
+    parent = directory.parent
+    _cifar_check(load_cifar10(parent, return_X_y=True), images, labels)
+    archive = _cifar_tar(parent / "elsewhere" / "cifar-10-python.tar.gz", directory)
+    _cifar_check(load_cifar10(archive, return_X_y=True), images, labels)
+    # a directory holding only the archive, the download as it comes
+    _cifar_check(load_cifar10(archive.parent, return_X_y=True), images, labels)
+    # any tar file, compressed or not, by its content or its suffix
+    plain = parent / "batches.tar"
+    with tarfile.open(plain, "w") as tar:
+        for name in CIFAR_FILES:
+            tar.add(directory / name, arcname=name)
+    _cifar_check(load_cifar10(plain, return_X_y=True), images, labels)
+    renamed = plain.rename(parent / "batches.bin")
+    _cifar_check(load_cifar10(renamed, return_X_y=True), images, labels)
+
+
+def test_cifar10_batches_beside_the_subdirectory_come_first(cifar):
+    directory = cifar[0]
+    own = directory.parent / "own"
+    _cifar_make(own)
+    _cifar_make(own / "cifar-10-batches-py")
+    _cifar_dump(
+        own / "test_batch", {b"data": np.zeros((1, 3072), np.uint8), b"labels": [4]}
+    )
+    assert_array_equal(load_cifar10(own).y_test, [4])
+
+
+def test_cifar10_protocols_and_old_numpy_module_names(cifar):
+    """Protocol 2 as Python 3 writes it (bytes by _codecs.encode) with numpy
+    1's name of its array reconstruction (numpy.core.multiarray), and 5."""
+    directory, images, labels = cifar
+    for name, protocol in [("test_batch", 2), ("data_batch_2", 5)]:
+        raw = pickle.dumps(
+            {b"data": images[name], b"labels": labels[name]}, protocol=protocol
+        )
+        if protocol == 2:
+            raw = raw.replace(b"numpy._core.multiarray", b"numpy.core.multiarray")
+            assert b"numpy.core.multiarray\n_reconstruct" in raw and b"_codecs" in raw
+        (directory / name).write_bytes(raw)
+    _cifar_check(load_cifar10(directory, return_X_y=True), images, labels)
+
+
+class _RunsCode:
+    def __reduce__(self):
+        return (os.getcwd, ())
+
+
+@pytest.mark.parametrize(
+    "content, match",
+    [
+        (_RunsCode(), r"refers to (posix|nt|os)\.getcwd"),
+        (collections.OrderedDict(data=1), r"refers to collections\.OrderedDict"),
+    ],
+    ids=["code", "another-class"],
+)
+def test_cifar10_pickles_of_anything_but_arrays_are_not_loaded(cifar, content, match):
+    directory = cifar[0]
+    _cifar_dump(directory / "data_batch_3", content)
+    with pytest.raises(ValueError, match="data_batch_3 is not a readable") as info:
+        load_cifar10(directory)
+    assert re.search(match, str(info.value)) and "not loaded" in str(info.value)
+
+
+def test_cifar10_missing_directory(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nowhere does not exist"):
+        load_cifar10(tmp_path / "nowhere")
+
+
+def test_cifar10_missing_files(cifar):
+    directory = cifar[0]
+    (directory / "test_batch").unlink()
+    with pytest.raises(FileNotFoundError, match="CIFAR-10 file.s. test_batch:") as info:
+        load_cifar10(directory)
+    assert str(directory) in str(info.value)
+    (directory / "data_batch_2").unlink()
+    (directory / "batches.meta").unlink()
+    with pytest.raises(
+        FileNotFoundError, match="data_batch_2, test_batch, batches.meta:"
+    ):
+        load_cifar10(directory.parent)  # found the subdirectory, named its lacks
+    empty = directory.parent / "empty"
+    empty.mkdir()
+    with pytest.raises(FileNotFoundError, match="data_batch_1, data_batch_2, "):
+        load_cifar10(empty)
+
+
+def test_cifar10_archive_missing_members(cifar):
+    directory = cifar[0]
+    archive = _cifar_tar(
+        directory.parent / "cifar-10-python.tar.gz",
+        directory,
+        names=[name for name in CIFAR_FILES if name != "data_batch_4"],
+    )
+    with pytest.raises(
+        FileNotFoundError, match="lacks the CIFAR-10 file.s. data_batch_4"
+    ):
+        load_cifar10(archive)
+
+
+@pytest.mark.parametrize(
+    "data", [b"not an archive", None], ids=["not-tar", "truncated-gzip"]
+)
+def test_cifar10_unreadable_archive(cifar, data):
+    directory = cifar[0]
+    archive = _cifar_tar(directory.parent / "cifar-10-python.tar.gz", directory)
+    raw = archive.read_bytes()
+    archive.write_bytes(data if data is not None else raw[: len(raw) // 2])
+    with pytest.raises(
+        ValueError, match=r"cifar-10-python\.tar\.gz is not a readable tar archive"
+    ):
+        load_cifar10(archive)
+
+
+_CIFAR_GOOD = {b"data": np.zeros((2, 3072), np.uint8), b"labels": [1, 2]}
+
+
+@pytest.mark.parametrize(
+    "content, match",
+    [
+        (None, "is not a readable CIFAR-10 pickle"),
+        ([1, 2], "holds a list, not the dict"),
+        ({b"labels": [1, 2]}, "has no 'data' entry"),
+        ({b"data": _CIFAR_GOOD[b"data"]}, "has no 'labels' entry"),
+        (_CIFAR_GOOD | {b"data": np.zeros((2, 3072))}, "dtype float64, not"),
+        (_CIFAR_GOOD | {b"data": np.zeros((2, 784), np.uint8)}, r"shape \(2, 784\)"),
+        (_CIFAR_GOOD | {b"data": np.zeros(3072, np.uint8)}, r"shape \(3072,\)"),
+        (_CIFAR_GOOD | {b"data": b"\0" * 6144}, "data is a bytes"),
+        (_CIFAR_GOOD | {b"labels": [1, 2, 3]}, "2 images but 3 labels"),
+        (_CIFAR_GOOD | {b"labels": [1, 10]}, "labels from 1 to 10"),
+        (_CIFAR_GOOD | {b"labels": [-1, 2]}, "labels from -1 to 2"),
+        (_CIFAR_GOOD | {b"labels": ["cat", "dog"]}, "labels are not a list of ints"),
+        (_CIFAR_GOOD | {b"labels": [[1], [2]]}, "labels are not a list of ints"),
+    ],
+)
+def test_cifar10_corrupt_batches(cifar, content, match):
+    directory = cifar[0]
+    path = directory / "data_batch_5"
+    if content is None:
+        path.write_bytes(pickle.dumps(_CIFAR_GOOD)[:-20])
+    else:
+        _cifar_dump(path, content)
+    with pytest.raises(ValueError, match=match) as info:
+        load_cifar10(directory)
+    assert "data_batch_5" in str(info.value)
+
+
+def test_cifar10_str_keys_are_read_too(cifar):
+    directory = cifar[0]
+    _cifar_dump(
+        directory / "test_batch", {"data": _CIFAR_GOOD[b"data"], "labels": [3, 4]}
+    )
+    assert_array_equal(load_cifar10(directory).y_test, [3, 4])
+
+
+@pytest.mark.parametrize(
+    "content", [{b"label_names": CIFAR_NAMES[:9]}, {b"label_names": "cat"}, {}]
+)
+def test_cifar10_corrupt_meta(cifar, content):
+    directory = cifar[0]
+    _cifar_dump(directory / "batches.meta", content)
+    with pytest.raises(ValueError, match="batches.meta"):
+        load_cifar10(directory)
+
+
+def test_cifar10_checksums(cifar):
+    directory = cifar[0]
+    path = directory / "data_batch_2"
+    good = hashlib.sha256(path.read_bytes()).hexdigest()
+    sums = directory / "SHA256SUMS"
+    sums.write_text(f"{good}  {path.name}\n{'1' * 64}  not-read-by-the-loader\n")
+    load_cifar10(directory)
+    sums.write_text(f"{'0' * 64}  {path.name}\n")
+    with pytest.raises(ValueError, match=r"data_batch_2 does not match its SHA256"):
+        load_cifar10(directory)
+    load_cifar10(directory, verify=False)
+    sums.write_text("justonefield\n")
+    with pytest.raises(ValueError, match="SHA256SUMS line 1"):
+        load_cifar10(directory)
+
+
+def test_cifar10_archive_checksum(cifar):
+    directory = cifar[0]
+    archive = _cifar_tar(directory.parent / "cifar-10-python.tar.gz", directory)
+    sums = archive.parent / "SHA256SUMS"
+    good = hashlib.sha256(archive.read_bytes()).hexdigest()
+    sums.write_text(f"{good}  cifar-10-python.tar.gz\n")
+    load_cifar10(archive)
+    sums.write_text(f"{'0' * 64}  cifar-10-python.tar.gz\n")
+    with pytest.raises(ValueError, match=r"tar\.gz does not match its SHA256"):
+        load_cifar10(archive)
+    load_cifar10(archive, verify=False)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int64, "int32", bool])
+def test_cifar10_integer_dtype_is_refused(cifar, dtype):
+    with pytest.raises(ValueError, match="not a floating-point dtype"):
+        load_cifar10(cifar[0], dtype=dtype)
+
+
+def test_cifar10_a_file_for_the_directory_is_named(cifar):
+    with pytest.raises(NotADirectoryError, match="data_batch_1 is a file"):
+        load_cifar10(cifar[0] / "data_batch_1")
+
+
+def test_cifar10_the_home_directory_is_expanded(cifar, monkeypatch):
+    directory = cifar[0]
+    monkeypatch.setenv("HOME", str(directory.parent))
+    X_train, *_ = load_cifar10(f"~/{directory.name}", return_X_y=True)
+    assert_array_equal(X_train, load_cifar10(directory).X_train)
+
+
+# -- OpenML fallback, never on the network -----------------------------------
+
+
+def test_cifar10_openml_split_is_the_original():
+    assert (_cifar._N_TRAIN, _cifar._N_TEST) == (50000, 10000)
+
+
+def test_cifar10_openml_fallback_without_network(monkeypatch):
+    # 8 training and 4 test rows stand in for 50,000 and 10,000
+    monkeypatch.setattr(_cifar, "_N_TRAIN", 8)
+    monkeypatch.setattr(_cifar, "_N_TEST", 4)
+    calls = []
+
+    def fake_fetch_openml(name, **kwargs):
+        calls.append((name, kwargs))
+        X = np.zeros((12, 3072))  # OpenML's pixels come as floats
+        X[:, 0] = np.arange(12) * 20
+        X[-1, -1] = 255
+        return X, np.array([str(i % 10) for i in range(12)], dtype=object)
+
+    monkeypatch.setattr(_cifar, "fetch_openml", fake_fetch_openml)
+    with pytest.warns(UserWarning, match="downloading CIFAR-10 from OpenML"):
+        bunch = load_cifar10()
+    assert calls == [
+        ("CIFAR_10", dict(version=1, return_X_y=True, as_frame=False, parser="auto"))
+    ]
+    assert bunch.X_train.shape == (8, 3072) and bunch.X_test.shape == (4, 3072)
+    assert bunch.X_train.dtype == np.float32 and bunch.y_train.dtype == np.int64
+    assert bunch.X_test.max() == 1 and bunch.X_train.min() == 0
+    assert_array_equal(bunch.X_train[:, 0] * 255, np.arange(8) * 20)
+    assert_array_equal(bunch.X_test[:, 0] * 255, np.arange(8, 12) * 20)
+    assert_array_equal(bunch.y_train, [0, 1, 2, 3, 4, 5, 6, 7])
+    assert_array_equal(bunch.y_test, [8, 9, 0, 1])
+    assert_array_equal(bunch.target_names, CIFAR_NAMES)
+    assert bunch.image_shape == (3, 32, 32)
+    with pytest.warns(UserWarning, match="OpenML"):
+        arrays = load_cifar10(return_X_y=True, dtype=np.float64)
+    assert len(arrays) == 4 and arrays[0].dtype == np.float64
+    assert_array_equal(arrays[3], bunch.y_test)
+
+
+def test_cifar10_openml_of_another_shape_is_refused(monkeypatch):
+    monkeypatch.setattr(
+        _cifar,
+        "fetch_openml",
+        lambda name, **kwargs: (np.zeros((5, 3072)), np.zeros(5, dtype=object)),
+    )
+    with pytest.warns(UserWarning, match="OpenML"):
+        with pytest.raises(ValueError, match=r"shape \(5, 3072\), not \(60000, 3072\)"):
+            load_cifar10()
