@@ -1,4 +1,8 @@
-"""The shared base of the estimators: validation, the fit loop, partial_fit.
+"""The shared base of the estimators: validation, the training step, partial_fit.
+
+The parts of a stochastic fit around the step (the feedback's state, the
+batches, the divergence guard, the stopping rule, the alignment tracker) are
+objects of :mod:`skfa._training`.
 
 Data flows one way: the estimator validates, the loop slices a batch, the
 forward pass runs, the loss table gives the output error, the feedback rule
@@ -41,7 +45,7 @@ from ._compat import (
 )
 from ._dropout import Dropout, dropout_rates
 from ._forward import OutputError, forward_pass, predict_output
-from ._layers import dense_layers
+from ._layers import dense_layers, dense_of
 from ._losses import LOSS_FUNCTIONS
 from ._optimizers import AdamOptimizer, SGDOptimizer
 from ._progress import EpochReport
@@ -441,9 +445,7 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
     @property
     def _layers(self):
         """The layers ``1 .. L`` of the fitted network, keyed by index."""
-        return dense_layers(
-            [self.coefs_[0].shape[0], *(W.shape[1] for W in self.coefs_)]
-        ).layers
+        return dense_of(self.coefs_)
 
     def _complete_state(self):
         """Fill in what a model given its weights by hand lacks.

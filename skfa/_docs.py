@@ -234,9 +234,12 @@ _SECTIONS["parameters"] = """\
         generator, seeded by ``random_state`` apart from the weights, the
         batches and the feedback matrices (which stay those of the same fit
         without dropout), and are drawn on the host, so CPU and GPU fits
-        drop the same units. Stochastic solvers only; the alignment probe of
-        ``track_alignment`` and the validation score of ``early_stopping``
-        are measured without dropout. Input dropout in the autoencoder, whose
+        drop the same units. Stochastic solvers only. The training loss
+        (``loss_curve_``, and with it ``n_iter_no_change``, the 'adaptive'
+        schedule and the divergence guard) is that of the thinned networks
+        as trained, so it is noisier and higher than the network's own; the
+        alignment probe of ``track_alignment`` and the validation score of
+        ``early_stopping`` are measured without dropout. Input dropout in the autoencoder, whose
         target stays the clean input, makes it a denoising autoencoder.
 """
 

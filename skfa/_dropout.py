@@ -28,10 +28,22 @@ def dropout_rates(dropout, n_hidden):
     ValueError
         If a sequence has the wrong length, or a rate is not in [0, 1).
     """
-    if isinstance(dropout, Real) and not isinstance(dropout, bool):
+    if isinstance(dropout, (bool, np.bool_)) or not (
+        isinstance(dropout, Real) or np.ndim(dropout) in (0, 1)
+    ):
+        raise ValueError(
+            "dropout must be a float or a sequence of floats, one for the input "
+            f"and one per hidden layer; got dropout={dropout!r}."
+        )
+    if np.ndim(dropout) == 0:
         rates = [0.0] + [float(dropout)] * n_hidden
     else:
-        rates = [float(p) for p in dropout]
+        try:
+            rates = [float(p) for p in dropout]
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"dropout's rates must be floats; got dropout={dropout!r}."
+            ) from None
         if len(rates) != n_hidden + 1:
             raise ValueError(
                 f"dropout as a sequence holds one rate for the input and one per "
@@ -68,6 +80,10 @@ class Dropout:
         """Whether any layer drops units."""
         return any(self.rates)
 
+    def _kept(self, p, size):
+        # which of ``size`` units stay, drawn on the host
+        return self.rng.random(size, dtype=np.float32) >= p
+
     def mask(self, i, like):
         """Layer i's factors for this step, shaped, typed and placed like
         ``like``: 0 for a dropped unit, ``1 / (1 - p)`` for a kept one; None
@@ -75,14 +91,23 @@ class Dropout:
         p = self.rates[i]
         if not p:
             return None
-        kept = self.rng.random(like.shape, dtype=np.float32) >= p
-        return asarray_like(kept * (1.0 / (1.0 - p)), like)
+        # the booleans travel (a byte each), the factors are made in place
+        factors = asarray_like(self._kept(p, like.shape), like)
+        factors *= 1.0 / (1.0 - p)
+        return factors
 
     def drop_input(self, X, xp):
-        """``X`` with the input's dropout applied (``X`` itself at rate 0)."""
-        mask = self.mask(0, X)
-        if mask is None:
+        """``X`` with the input's dropout applied (``X`` itself at rate 0).
+
+        Sparse ``X`` keeps its sparsity: a draw per stored value (dropping a
+        zero changes nothing), so a wide sparse input costs no dense mask.
+        """
+        p = self.rates[0]
+        if not p:
             return X
         if sp.issparse(X):
-            return sp.csr_matrix(X.multiply(mask))
-        return X * mask
+            X = X.tocsr(copy=True)
+            X.data *= self._kept(p, X.data.shape).astype(X.dtype)
+            X.data *= 1.0 / (1.0 - p)
+            return X
+        return X * self.mask(0, X)

@@ -3,7 +3,7 @@
 from collections import deque
 
 from ._activations import ACTIVATIONS, DERIVATIVES
-from ._layers import dense_layers
+from ._layers import dense_layers, dense_of
 from ._losses import OUTPUT_ERRORS
 
 
@@ -67,6 +67,11 @@ class ForwardPass:
         delta = DERIVATIVES[self.activation](
             self.undropped.get(i, self.h[i]), delta, self.xp
         )
+        return self.drop(i, delta)
+
+    def drop(self, i, delta):
+        """Return ``delta`` times layer ``i``'s dropout factors, in place (the
+        rules that replace ``f'`` by 1 still give dropped units no delta)."""
         if i in self.masks:
             delta *= self.masks[i]
         return delta
@@ -172,7 +177,7 @@ def forward_pass(
     forward : ForwardPass
     """
     if layers is None:
-        layers = _dense(coefs)
+        layers = dense_of(coefs)
     if dropout is None or not dropout.active:
         h = [
             X,
@@ -194,13 +199,9 @@ def forward_pass(
     return ForwardPass(h, activation, xp, layers, masks, undropped)
 
 
-def _dense(coefs):
-    return dense_layers([coefs[0].shape[0], *(W.shape[1] for W in coefs)]).layers
-
-
 def predict_output(X, coefs, intercepts, activation, out_activation, xp, layers=None):
     """Network output for ``X``, keeping one layer in memory at a time."""
     if layers is None:
-        layers = _dense(coefs)
+        layers = dense_of(coefs)
     outputs = _propagate(X, coefs, intercepts, layers, activation, out_activation, xp)
     return deque(outputs, maxlen=1)[0]

@@ -126,6 +126,14 @@ def dense_layers(layer_units):
     )
 
 
+def dense_of(weights):
+    """``{i: Dense}`` for the weights ``W_1 .. W_L`` (a list, or a dict keyed
+    by layer): the dense layers of their shapes."""
+    if not isinstance(weights, dict):
+        weights = dict(enumerate(weights, start=1))
+    return {i: Dense(*W.shape) for i, W in weights.items()}
+
+
 def carrier_shapes(layer_units, layers):
     """``{i: shape of carrier(W_i)}`` for the layer indices ``layers``: the
     shapes of the matrices that stand in for the weights in a carry.

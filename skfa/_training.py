@@ -245,7 +245,8 @@ class DivergenceGuard:
     """Catch a diverging fit at the end of an epoch, and roll it back.
 
     Keeps two checkpoints, copies of what a step changes (the weights and
-    intercepts, the feedback's state, the optimizer's state, the step count):
+    intercepts, the feedback's state, the optimizer's state, the step count,
+    the position of the dropout masks' generator):
     the last epoch's, to go
     back to when the loss or the weights become non-finite, and the best
     epoch's, to go back to when a finite loss explodes. A loss explodes when
@@ -277,7 +278,8 @@ class DivergenceGuard:
         xp = est._xp
         saved = [(a, xp.asarray(a, copy=True)) for a in est.coefs_ + est.intercepts_]
         feedback = self.feedback.checkpoint()
-        return saved, feedback, copy.deepcopy(est._optimizer), est._n_steps
+        masks = copy.deepcopy(est._dropout.rng.bit_generator.state)
+        return saved, feedback, masks, copy.deepcopy(est._optimizer), est._n_steps
 
     def first_batch(self, loss):
         """Record the untrained network's loss, on the model's first batch."""
@@ -319,10 +321,11 @@ class DivergenceGuard:
         Raise where no epoch of the model ever finished: nothing was learnt.
         """
         est = self.estimator
-        saved, feedback, est._optimizer, est._n_steps = checkpoint
+        saved, feedback, masks, est._optimizer, est._n_steps = checkpoint
         for array, copied in saved:
             array[...] = copied
         self.feedback.restore(feedback)
+        est._dropout.rng.bit_generator.state = masks
         remedy = f"lower learning_rate_init (now {est.learning_rate_init})"
         if est.feedback_weights_:
             remedy += (

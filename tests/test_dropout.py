@@ -18,7 +18,19 @@ from skfa import (
 from skfa._dropout import Dropout, dropout_rates
 from skfa._forward import forward_pass
 from skfa._layers import dense_layers
-from skfa.feedback import BP, FEEDBACK_RULES
+from skfa.feedback import (
+    BP,
+    DFA,
+    DRTP,
+    FA,
+    FEEDBACK_RULES,
+    IFA,
+    BlockedDFA,
+    FeedbackPropagation,
+    GeneralRule,
+    KolenPollack,
+    SignSymmetry,
+)
 from skfa.feedback._base import checked_rule
 
 RULES = sorted(FEEDBACK_RULES)
@@ -67,6 +79,9 @@ def test_rates():
         ((0.1, 0.5), "3 rates"),
         ((0.1, 0.5, 1.0), r"in \[0, 1\)"),
         ("half", "dropout"),
+        (False, "dropout"),
+        ((0.1, "x", 0.5), "floats"),
+        ([[0.1], [0.5], [0.5]], "float or a sequence"),
     ],
 )
 def test_bad_dropout_is_refused(digits, dropout, match):
@@ -197,7 +212,23 @@ def test_bp_with_dropout_is_the_gradient_of_the_thinned_network():
     assert (forward.masks[1] == 0).any() and (forward.h[0] == 0).any()
 
 
-@pytest.mark.parametrize("rule", RULES)
+@pytest.mark.parametrize(
+    "rule",
+    [
+        *RULES,
+        # the rules that replace f' by 1 still silence dropped units
+        DFA(derivative=False),
+        FA(derivative=False),
+        IFA(derivative=False),
+        DRTP(derivative=False),
+        BlockedDFA(derivative=False),
+        FeedbackPropagation(bp_depth=1, derivative=False),
+        GeneralRule("s3", derivative=False),
+        SignSymmetry("fixed", derivative=False),
+        KolenPollack(derivative=False),
+    ],
+    ids=repr,
+)
 def test_every_rule_gives_dropped_units_no_delta(digits, rule):
     X, _, y, _ = digits
     clf = FeedbackAlignmentClassifier(
@@ -220,13 +251,24 @@ def test_every_rule_gives_dropped_units_no_delta(digits, rule):
         assert_array_equal(forward.h[i][dropped], 0.0)
 
 
-def test_sparse_input_drops_like_dense(digits):
+def test_sparse_input_stays_sparse_and_drops_stored_values(digits):
     X, _, y, _ = digits
-    params = _params(dropout=(0.3, 0.5, 0.5), max_iter=2)
-    dense = FeedbackAlignmentClassifier(**params).fit(X, y)
-    sparse = FeedbackAlignmentClassifier(**params).fit(sp.csr_matrix(X), y)
-    for a, b in zip(_snapshot(dense), _snapshot(sparse)):
-        assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+    X_sparse = sp.csr_matrix(np.where(X > 0.5, X, 0.0))
+    dropout = Dropout([0.25, 0.0, 0.0], np.random.default_rng(0))
+    dropped = dropout.drop_input(X_sparse, np)
+    assert sp.issparse(dropped) and dropped.shape == X_sparse.shape
+    assert dropped.nnz <= X_sparse.nnz  # a zero stays zero: no dense mask
+    kept = dropped.toarray() != 0
+    assert_allclose(dropped.toarray()[kept], X_sparse.toarray()[kept] / 0.75)
+    assert abs(kept.sum() / X_sparse.nnz - 0.75) < 0.02
+    assert_array_equal(X_sparse.toarray(), np.where(X > 0.5, X, 0.0))  # untouched
+    # it trains as the dense input does (other draws, the same distribution)
+    params = _params(dropout=(0.2, 0.5, 0.5), max_iter=30)
+    scores = [
+        FeedbackAlignmentClassifier(**params).fit(X_in, y).score(X_in, y)
+        for X_in in (X_sparse, X_sparse.toarray())
+    ]
+    assert min(scores) > 0.85 and abs(scores[0] - scores[1]) < 0.05, scores
 
 
 def test_partial_fit_continues_the_masks(digits):

@@ -41,7 +41,7 @@ class FA(FeedbackRule, name="fa"):
     def feedback_shapes(self, layer_units):
         return chain_shapes(layer_units)
 
-    def transposes(self, feedback, weights, layers):
+    def transposes(self, feedback, weights, layers=None):
         return feedback
 
     def hidden_deltas(self, forward, error, targets, weights, feedback):

@@ -1,6 +1,7 @@
 """The protocol every feedback rule follows, the registry of rules, shared steps."""
 
 import difflib
+import inspect
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,7 +10,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 from .._backend import asarray_like
 from .._compat import validate_params
-from .._layers import Dense
+from .._layers import dense_of
 from ._init import draw_feedback
 
 #: Names accepted by the estimators' ``feedback=``, each mapped to a callable
@@ -161,7 +162,7 @@ class Progress:
 
     def __post_init__(self):
         if self.layers is None:
-            self.layers = {i: Dense(*W.shape) for i, W in self.weights.items()}
+            self.layers = dense_of(self.weights)
 
     def draw(self, like):
         """Draw ``feedback_init`` afresh, shaped, typed and placed like ``like``.
@@ -263,8 +264,8 @@ class FeedbackRule(BaseEstimator):
             number of values of each layer's output, taken as rows). Its
             attribute ``layers`` holds the layers ``1 .. L`` by index, whose
             ``carrier_shape`` and ``weight_shape`` give the shapes of
-            matrices that stand in for a layer's weights
-            (:func:`~skfa._layers.carrier_shapes`).
+            matrices that stand in for a layer's weights in its ``carry``
+            and its ``linear`` map.
 
         Returns
         -------
@@ -323,7 +324,8 @@ class FeedbackRule(BaseEstimator):
         Returns
         -------
         deltas : list of arrays
-            ``[delta_1, ..., delta_{L-1}]``, ``delta_i`` of shape (m, n_i).
+            ``[delta_1, ..., delta_{L-1}]``, ``delta_i`` of ``h_i``'s shape
+            ((m, n_i) for a dense layer).
         """
         raise NotImplementedError
 
@@ -346,7 +348,7 @@ class FeedbackRule(BaseEstimator):
         """
         return feedback
 
-    def transposes(self, feedback, weights, layers):
+    def transposes(self, feedback, weights, layers=None):
         """Return the matrices that stand in for the weights in the carry down.
 
         ``track_alignment`` reports the angle between each ``B_{i+1}`` and
@@ -358,8 +360,10 @@ class FeedbackRule(BaseEstimator):
             What :meth:`prepare_feedback` (or :meth:`refresh_feedback`) returned.
         weights : dict of {int: array}
             The forward weights ``W_1 .. W_L``, keyed by layer.
-        layers : dict of {int: layer}
-            The layers ``1 .. L``, keyed by index.
+        layers : dict of {int: layer} or None, default=None
+            The layers ``1 .. L``, keyed by index; None for dense layers of
+            the weights' shapes (the hook's arguments before layers were
+            objects).
 
         Returns
         -------
@@ -420,7 +424,8 @@ class FeedbackRule(BaseEstimator):
         deltas : list of arrays
             ``[delta_1, ..., delta_L]``, the output error last.
         gradients : list of arrays
-            ``[h_0.T @ delta_1, ..., h_{L-1}.T @ delta_L]``, the weights'
+            Each layer's ``weight_gradient(h_{i-1}, delta_i)`` (for a dense
+            layer ``h_{i-1}.T @ delta_i``), ``i = 1 .. L``: the weights'
             gradients before weight decay (read them, do not modify them).
         feedback : object
             What :meth:`prepare_feedback` (or :meth:`refresh_feedback`) returned.
@@ -434,8 +439,18 @@ class FeedbackRule(BaseEstimator):
 
 
 def fprime(forward, i, delta, derivative=True):
-    """``delta * f'(a_i)`` in place; ``delta`` itself when ``derivative`` is False."""
-    return forward.fprime(i, delta) if derivative else delta
+    """``delta * f'(a_i)`` in place; when ``derivative`` is False, ``delta``
+    with 1 for ``f'`` (dropped units still get no delta under dropout)."""
+    return forward.fprime(i, delta) if derivative else forward.drop(i, delta)
+
+
+def transposes_of(rule, feedback, weights, layers):
+    """``rule.transposes(feedback, weights, layers)``, or without ``layers``
+    for a user's rule that overrides the hook with its former two arguments."""
+    parameters = inspect.signature(rule.transposes).parameters.values()
+    if len(parameters) >= 3 or any(p.kind == p.VAR_POSITIONAL for p in parameters):
+        return rule.transposes(feedback, weights, layers)
+    return rule.transposes(feedback, weights)
 
 
 def transported(forward, weights):

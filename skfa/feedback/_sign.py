@@ -4,6 +4,7 @@ import math
 
 from .._backend import namespace
 from .._compat import StrOptions
+from .._layers import dense_of
 from ._alignment import chain_shapes
 from ._base import FeedbackRule, _register, carry_down
 
@@ -67,8 +68,9 @@ class SignSymmetry(FeedbackRule):
             return feedback
         return {i: abs(progress.draw(M)) for i, M in feedback.items()}
 
-    def transposes(self, feedback, weights, layers):
+    def transposes(self, feedback, weights, layers=None):
         xp = namespace(*weights.values())
+        layers = dense_of(weights) if layers is None else layers
         signs = {i: layers[i].carrier(xp.sign(W)) for i, W in weights.items() if i > 1}
         if self.magnitude == "uniform":
             return {

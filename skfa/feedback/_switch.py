@@ -3,7 +3,7 @@
 from numbers import Integral
 
 from .._compat import Interval
-from ._base import FeedbackRule, checked_rule
+from ._base import FeedbackRule, checked_rule, transposes_of
 
 
 class _Active:
@@ -110,6 +110,6 @@ class Switch(FeedbackRule, name="switch"):
     def stage(self, feedback):
         return feedback.on
 
-    def transposes(self, feedback, weights, layers):
+    def transposes(self, feedback, weights, layers=None):
         rule, matrices = feedback.rules[feedback.on], feedback.feedback[feedback.on]
-        return rule.transposes(matrices, weights, layers)
+        return transposes_of(rule, matrices, weights, layers)
