@@ -239,8 +239,9 @@ _SECTIONS["parameters"] = """\
         schedule and the divergence guard) is that of the thinned networks
         as trained, so it is noisier and higher than the network's own; the
         alignment probe of ``track_alignment`` and the validation score of
-        ``early_stopping`` are measured without dropout. Input dropout in the autoencoder, whose
-        target stays the clean input, makes it a denoising autoencoder.
+        ``early_stopping`` are measured without dropout. Input dropout in the
+        autoencoder, whose target stays the clean input, makes it a
+        denoising autoencoder.
 """
 
 _SECTIONS["attributes"] = """\
