@@ -659,7 +659,7 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         if not _in_skfa(type(rule)):
             self._check_rule_output(probe, rule, feedback.prepared, xp)
         tracker = AlignmentTracker(self, probe) if self.track_alignment else None
-        stopping = Stopping(self, validation)
+        stopping = Stopping(self, validation, feedback)
         guard = DivergenceGuard(
             self, feedback, first=0 if incremental else len(self.loss_curve_)
         )

@@ -379,7 +379,9 @@ class Stopping:
 
     Judges each epoch by the validation score (``early_stopping``) or the
     training loss, with ``tol`` and ``n_iter_no_change`` as ``MLPClassifier``
-    does, and keeps the best weights of ``early_stopping``. Its state is the
+    does, and keeps the best weights of ``early_stopping``, with the feedback
+    as it was then (a learned or mirrored feedback goes back with the
+    weights it was learned with). Its state is the
     estimator's (``_no_improvement_count``, ``best_loss_``,
     ``validation_scores_``, ``best_validation_score_``), which continues across
     ``warm_start`` fits and ``partial_fit`` calls.
@@ -389,11 +391,14 @@ class Stopping:
     estimator : BaseFeedbackAlignment
     validation : tuple or None
         ``(X_val, y_val, sample_weight_val)`` with ``early_stopping``.
+    feedback : FeedbackState
     """
 
-    def __init__(self, estimator, validation):
+    def __init__(self, estimator, validation, feedback):
         self.estimator = estimator
         self.validation = validation
+        self.feedback = feedback
+        self.best_feedback = None  # the feedback's checkpoint at this fit's best
         est = estimator
         # the state of the current early_stopping, where a warm_start fit
         # turned it on or off
@@ -433,6 +438,7 @@ class Stopping:
                 est._best_intercepts = [
                     xp.asarray(b, copy=True) for b in est.intercepts_
                 ]
+                self.best_feedback = self.feedback.checkpoint()
         else:
             loss = est.loss_curve_[-1]
             if loss > est.best_loss_ - est.tol:
@@ -465,6 +471,8 @@ class Stopping:
         if est.early_stopping and hasattr(est, "_best_coefs"):
             est.coefs_ = est._best_coefs
             est.intercepts_ = est._best_intercepts
+            if self.best_feedback is not None:
+                self.feedback.restore(self.best_feedback)
 
 
 class AlignmentTracker:

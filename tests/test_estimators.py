@@ -1,10 +1,13 @@
 """The estimators: MLPClassifier parity, accuracy, determinism, dtypes, workflows."""
 
+import warnings
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import make_regression
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import Pipeline
@@ -292,3 +295,30 @@ def test_early_stopping_keeps_the_best_weights(digits):
     assert clf.best_validation_score_ == max(clf.validation_scores_)
     with pytest.raises(ValueError, match="early_stopping"):
         clf.partial_fit(X, y)
+
+
+@pytest.mark.parametrize("feedback", ["kp", "wm"])
+def test_early_stopping_keeps_the_feedback_of_the_best_epoch(digits, feedback):
+    """A learned or mirrored feedback goes back to the best epoch with the
+    weights: the fit that ends at its best epoch has the same of both."""
+    X, _, y, _ = digits
+    params = dict(
+        hidden_layer_sizes=(30, 20),
+        feedback=feedback,
+        early_stopping=True,
+        n_iter_no_change=2,
+        tol=0.0,
+        learning_rate_init=0.01,
+        random_state=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        stopped = FeedbackAlignmentClassifier(max_iter=60, **params).fit(X, y)
+        best = int(np.argmax(stopped.validation_scores_)) + 1
+        assert best < stopped.n_iter_  # it trained past its best epoch
+        at_best = FeedbackAlignmentClassifier(max_iter=best, **params).fit(X, y)
+    for ours, theirs in zip(
+        stopped.coefs_ + stopped.feedback_weights_,
+        at_best.coefs_ + at_best.feedback_weights_,
+    ):
+        assert_allclose(ours, theirs)
