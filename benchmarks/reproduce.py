@@ -39,7 +39,7 @@ Experiments (``--experiment NAME``):
     initialisation U(-1/sqrt(fan), 1/sqrt(fan)), without dropout;
     his 1.45 % test error. Target: within +0.3. A second row uses seed
     001's U(-0.5, 0.5) feedback: under SGD the feedback's scale acts as the
-    hidden layers' learning rate, and Nøkland's is 8x smaller at width 800.
+    hidden layers' learning rate, and Nøkland's is 14x smaller at width 800.
 ``seed000-dropout``
     Nøkland (2016)'s headline: DFA on 784-800-800-10 tanh with dropout, 1.45 %
     test error. Target: at most 1.6 %. bp and fa are trained with the same
