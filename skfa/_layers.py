@@ -29,6 +29,10 @@ Rules that send an error straight to a layer (DFA and its relatives) see the
 layer's output as rows of ``n_out`` values.
 """
 
+import math
+
+from ._backend import namespace
+
 
 class LayerUnits(list):
     """The widths ``[n_0, n_1, ..., n_L]`` of a network, with its layers.
@@ -59,13 +63,26 @@ class Dense:
     ----------
     n_in, n_out : int
         The widths of the layer's input and output.
+    in_shape : tuple of int or None, default=None
+        The shape of one sample of the input when it is not a row: ``(C, H,
+        W)`` for a dense layer on a convolution's output. The input is then
+        taken as rows of ``n_in = prod(in_shape)`` values, and :meth:`carry`
+        gives its deltas that shape back. None: rows, as in an MLP.
     """
 
-    def __init__(self, n_in, n_out):
+    def __init__(self, n_in, n_out, in_shape=None):
         self.n_in = n_in
         self.n_out = n_out
+        self.in_shape = None if in_shape is None else tuple(in_shape)
+        if self.in_shape is not None and math.prod(self.in_shape) != n_in:
+            raise ValueError(
+                f"in_shape {self.in_shape} holds {math.prod(self.in_shape)} values, "
+                f"not n_in={n_in}."
+            )
 
     def __repr__(self):
+        if self.in_shape is not None:
+            return f"Dense({self.n_in}, {self.n_out}, in_shape={self.in_shape})"
         return f"Dense({self.n_in}, {self.n_out})"
 
     @property
@@ -90,13 +107,13 @@ class Dense:
 
     def forward(self, h, W, b):
         """``a = h @ W + b`` (a new array)."""
-        a = h @ W
+        a = _rows(h) @ W
         a += b
         return a
 
     def linear(self, x, W):
         """``x @ W``: the forward map of a delta, without the bias."""
-        return x @ W
+        return _rows(x) @ W
 
     def carrier(self, W):
         """``W.T``: the weights as :meth:`carry` takes them (a view)."""
@@ -108,15 +125,23 @@ class Dense:
         ``M`` is ``carrier(W)`` for backpropagation, or a matrix of
         ``carrier_shape`` in its place.
         """
-        return delta @ M
+        carried = delta @ M
+        if self.in_shape is None:
+            return carried
+        return namespace(carried).reshape(carried, (carried.shape[0], *self.in_shape))
 
     def weight_gradient(self, h, delta):
         """``h.T @ delta``, from the layer's input ``h`` and its delta."""
-        return h.T @ delta
+        return _rows(h).T @ delta
 
     def bias_gradient(self, delta, xp):
         """``delta.sum(0)``."""
         return xp.sum(delta, axis=0)
+
+
+def _rows(h):
+    # an input of more than two dimensions (a convolution's output) as rows
+    return namespace(h).reshape(h, (h.shape[0], -1)) if h.ndim > 2 else h
 
 
 def dense_layers(layer_units):
