@@ -391,7 +391,7 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         for layer in layer_units.layers.values():
             bound = np.sqrt(factor / (layer.fan_in + layer.fan_out))
             W = self._random_state.uniform(-bound, bound, layer.weight_shape)
-            b = self._random_state.uniform(-bound, bound, layer.n_out)
+            b = self._random_state.uniform(-bound, bound, layer.bias_shape)
             self.coefs_.append(asarray_like(W, X))
             self.intercepts_.append(asarray_like(b, X))
 

@@ -22,6 +22,7 @@ The protocol, for layer ``i`` with weights ``W_i`` and biases ``b_i``:
 ``bias_gradient(delta, xp)``            ``delta.sum(0)``
 ``n_in``, ``n_out``                     widths of input and output, as rows
 ``weight_shape``, ``carrier_shape``     shapes of ``W`` and of ``carrier(W)``
+``bias_shape``                          the shape of ``b``
 ``fan_in``, ``fan_out``                 for Glorot's initialisation
 ======================================  ======================================
 
@@ -89,6 +90,11 @@ class Dense:
     def weight_shape(self):
         """The shape of ``W``: ``(n_in, n_out)``."""
         return (self.n_in, self.n_out)
+
+    @property
+    def bias_shape(self):
+        """The shape of ``b``: ``(n_out,)``."""
+        return (self.n_out,)
 
     @property
     def carrier_shape(self):
