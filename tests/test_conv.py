@@ -5,6 +5,7 @@ import itertools
 
 import numpy as np
 import pytest
+from finite_differences import numerical_gradient
 from numpy.testing import assert_allclose
 
 from skfa._conv import Conv2D
@@ -37,20 +38,6 @@ def _naive(layer, h, W, b):
         patch = h[n, :, y * sh : y * sh + kh, x * sw : x * sw + kw]
         a[n, f, y, x] = np.sum(patch * W[f]) + b[f]
     return a
-
-
-def _numerical(f, x, eps=1e-6):
-    # central differences of the scalar f() in every entry of x (in place)
-    grad = np.empty_like(x)
-    for index in np.ndindex(x.shape):
-        saved = x[index]
-        x[index] = saved + eps
-        up = f()
-        x[index] = saved - eps
-        down = f()
-        x[index] = saved
-        grad[index] = (up - down) / (2 * eps)
-    return grad
 
 
 def _layer_and_arrays(stride, padding, rng, m=3):
@@ -99,9 +86,11 @@ def test_carry_and_gradients_are_the_derivatives(stride, padding):
 
     carried = layer.carry(delta, layer.carrier(W))
     assert carried.shape == h.shape
-    assert_allclose(carried, _numerical(s, h), rtol=1e-6, atol=1e-7)
-    assert_allclose(layer.weight_gradient(h, delta), _numerical(s, W), rtol=1e-6)
-    assert_allclose(layer.bias_gradient(delta, np), _numerical(s, b), rtol=1e-6)
+    assert_allclose(carried, numerical_gradient(s, h), rtol=1e-6, atol=1e-7)
+    assert_allclose(
+        layer.weight_gradient(h, delta), numerical_gradient(s, W), rtol=1e-6
+    )
+    assert_allclose(layer.bias_gradient(delta, np), numerical_gradient(s, b), rtol=1e-6)
     # from flat rows, and deltas given as rows, alike
     rows = delta.reshape(2, -1)
     assert_allclose(layer.carry(rows, W), carried, rtol=1e-12)
@@ -241,10 +230,16 @@ def test_bp_is_the_gradient_of_a_conv_network():
             return _loss(layers, X, Y, coefs, intercepts)
 
         assert_allclose(
-            layer.weight_gradient(h, delta), _numerical(loss, W), rtol=1e-5, atol=1e-9
+            layer.weight_gradient(h, delta),
+            numerical_gradient(loss, W),
+            rtol=1e-5,
+            atol=1e-9,
         )
         assert_allclose(
-            layer.bias_gradient(delta, np), _numerical(loss, b), rtol=1e-5, atol=1e-9
+            layer.bias_gradient(delta, np),
+            numerical_gradient(loss, b),
+            rtol=1e-5,
+            atol=1e-9,
         )
 
 
