@@ -75,11 +75,6 @@ class Dropout:
         self.rates = rates
         self.rng = rng
 
-    @property
-    def active(self):
-        """Whether any layer drops units."""
-        return any(self.rates)
-
     def _kept(self, p, size):
         # which of ``size`` units stay, drawn on the host
         return self.rng.random(size, dtype=np.float32) >= p

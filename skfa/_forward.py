@@ -132,14 +132,21 @@ class OutputError:
         return rows
 
 
-def _propagate(X, coefs, intercepts, layers, activation, out_activation, xp):
+def _propagate(
+    X, coefs, intercepts, layers, activation, out_activation, xp, dropout, dropped
+):
     # yields h_1 .. h_L, where a_i = layers[i].forward(h_{i-1}, W_i, b_i) and
-    # h_i = f(a_i)
+    # h_i = f(a_i), times the dropout factors of a hidden layer that drops
+    # (recorded in ``dropped[i]`` with f(a_i))
     h = X
     n_layers = len(coefs)
     for i, (W, b) in enumerate(zip(coefs, intercepts), start=1):
         a = layers[i].forward(h, W, b)
         h = ACTIVATIONS[activation if i < n_layers else out_activation](a, xp)
+        mask = dropout.mask(i, h) if dropout is not None and i < n_layers else None
+        if mask is not None:
+            dropped[i] = mask, h
+            h = h * mask
         yield h
 
 
@@ -178,24 +185,25 @@ def forward_pass(
     """
     if layers is None:
         layers = dense_of(coefs)
-    if dropout is None or not dropout.active:
-        h = [
+    if dropout is not None:
+        X = dropout.drop_input(X, xp)
+    dropped = {}
+    h = [
+        X,
+        *_propagate(
             X,
-            *_propagate(X, coefs, intercepts, layers, activation, out_activation, xp),
-        ]
-        return ForwardPass(h, activation, xp, layers)
-    # layer by layer: each layer's input is the output below as dropped
-    masks, undropped = {}, {}
-    h = [dropout.drop_input(X, xp)]
-    n_layers = len(coefs)
-    for i, (W, b) in enumerate(zip(coefs, intercepts), start=1):
-        a = layers[i].forward(h[-1], W, b)
-        out = ACTIVATIONS[activation if i < n_layers else out_activation](a, xp)
-        mask = dropout.mask(i, out) if i < n_layers else None
-        if mask is not None:
-            masks[i], undropped[i] = mask, out
-            out = out * mask
-        h.append(out)
+            coefs,
+            intercepts,
+            layers,
+            activation,
+            out_activation,
+            xp,
+            dropout,
+            dropped,
+        ),
+    ]
+    masks = {i: mask for i, (mask, _) in dropped.items()}
+    undropped = {i: active for i, (_, active) in dropped.items()}
     return ForwardPass(h, activation, xp, layers, masks, undropped)
 
 
@@ -203,5 +211,7 @@ def predict_output(X, coefs, intercepts, activation, out_activation, xp, layers=
     """Network output for ``X``, keeping one layer in memory at a time."""
     if layers is None:
         layers = dense_of(coefs)
-    outputs = _propagate(X, coefs, intercepts, layers, activation, out_activation, xp)
+    outputs = _propagate(
+        X, coefs, intercepts, layers, activation, out_activation, xp, None, None
+    )
     return deque(outputs, maxlen=1)[0]
