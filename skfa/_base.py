@@ -640,11 +640,11 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         self._start_optimizer(params, incremental)
         rows, validation = validation_split(self, X, y, sample_weight, xp, device)
         y = xp.asarray(y, dtype=X.dtype)
-        n_rows = X.shape[0] if rows is None else rows.shape[0]
+        n_samples = X.shape[0] if rows is None else rows.shape[0]
         batches = Batches(
             rows,
-            X.shape[0],
-            self._batch_size(n_rows),
+            n_samples,
+            self._batch_size(n_samples),
             self.shuffle,
             self._random_state,
             sample_weight,

@@ -39,6 +39,18 @@ RISING_EPOCHS = 5
 RISEN_RATIO = 2.0
 
 
+def _copies(arrays, xp):
+    """``[(array, its copy)]`` for :func:`_put_back`, each array once."""
+    unique = {id(a): a for a in arrays}.values()
+    return [(a, xp.asarray(a, copy=True)) for a in unique]
+
+
+def _put_back(copies):
+    """Write the copies of :func:`_copies` back into their arrays, in place."""
+    for array, copied in copies:
+        array[...] = copied
+
+
 class FeedbackState:
     """The feedback of one fit: the matrices, the rule's form of them, the draws.
 
@@ -87,17 +99,15 @@ class FeedbackState:
         """A copy of the feedback's state, for :meth:`restore`: every array a
         step may change (the matrices, the learned arrays) and the position of
         the generator of fresh draws."""
-        arrays = {id(a): a for a in [*self.matrices.values(), *self.learned()]}
         return (
-            [(a, self.xp.asarray(a, copy=True)) for a in arrays.values()],
+            _copies([*self.matrices.values(), *self.learned()], self.xp),
             copy.deepcopy(self.progress.rng.bit_generator.state),
         )
 
     def restore(self, checkpoint):
         """Go back to the state of :meth:`checkpoint`, in place."""
         saved, rng_state = checkpoint
-        for array, copied in saved:
-            array[...] = copied
+        _put_back(saved)
         self.progress.rng.bit_generator.state = rng_state
 
     def before_step(self, epoch, step):
@@ -155,8 +165,8 @@ class Batches:
     rows : ndarray or None
         The training rows of X (host indices) when a validation split took
         the others; None when every row trains.
-    n_rows : int
-        The number of rows of X.
+    n_samples : int
+        The number of training rows.
     batch_size : int
     shuffle : bool
     random_state : numpy.random.RandomState
@@ -167,10 +177,18 @@ class Batches:
     """
 
     def __init__(
-        self, rows, n_rows, batch_size, shuffle, random_state, sample_weight, xp, device
+        self,
+        rows,
+        n_samples,
+        batch_size,
+        shuffle,
+        random_state,
+        sample_weight,
+        xp,
+        device,
     ):
         self.rows = rows
-        self.n_samples = n_rows if rows is None else rows.shape[0]
+        self.n_samples = n_samples
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.random_state = random_state
@@ -275,8 +293,7 @@ class DivergenceGuard:
 
     def _save(self):
         est = self.estimator
-        xp = est._xp
-        saved = [(a, xp.asarray(a, copy=True)) for a in est.coefs_ + est.intercepts_]
+        saved = _copies(est.coefs_ + est.intercepts_, est._xp)
         feedback = self.feedback.checkpoint()
         masks = copy.deepcopy(est._dropout.rng.bit_generator.state)
         return saved, feedback, masks, copy.deepcopy(est._optimizer), est._n_steps
@@ -322,8 +339,7 @@ class DivergenceGuard:
         """
         est = self.estimator
         saved, feedback, masks, est._optimizer, est._n_steps = checkpoint
-        for array, copied in saved:
-            array[...] = copied
+        _put_back(saved)
         self.feedback.restore(feedback)
         est._dropout.rng.bit_generator.state = masks
         remedy = f"lower learning_rate_init (now {est.learning_rate_init})"
