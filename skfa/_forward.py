@@ -3,7 +3,7 @@
 from collections import deque
 
 from ._activations import ACTIVATIONS, DERIVATIVES
-from ._layers import dense_layers, dense_of
+from ._layers import as_rows, dense_layers, dense_of
 from ._losses import OUTPUT_ERRORS
 
 
@@ -78,8 +78,7 @@ class ForwardPass:
 
     def rows(self, i):
         """``h_i`` as rows of ``n_i`` values (itself for dense layers)."""
-        h = self.h[i]
-        return self.xp.reshape(h, (h.shape[0], -1)) if h.ndim > 2 else h
+        return as_rows(self.h[i])
 
     def shaped(self, i, rows):
         """``rows`` (one per sample, ``n_i`` values) in the shape of ``h_i``."""

@@ -113,13 +113,13 @@ class Dense:
 
     def forward(self, h, W, b):
         """``a = h @ W + b`` (a new array)."""
-        a = _rows(h) @ W
+        a = as_rows(h) @ W
         a += b
         return a
 
     def linear(self, x, W):
         """``x @ W``: the forward map of a delta, without the bias."""
-        return _rows(x) @ W
+        return as_rows(x) @ W
 
     def carrier(self, W):
         """``W.T``: the weights as :meth:`carry` takes them (a view)."""
@@ -138,15 +138,16 @@ class Dense:
 
     def weight_gradient(self, h, delta):
         """``h.T @ delta``, from the layer's input ``h`` and its delta."""
-        return _rows(h).T @ delta
+        return as_rows(h).T @ delta
 
     def bias_gradient(self, delta, xp):
         """``delta.sum(0)``."""
         return xp.sum(delta, axis=0)
 
 
-def _rows(h):
-    # an input of more than two dimensions (a convolution's output) as rows
+def as_rows(h):
+    """``h`` as one row per sample: an array of more than two dimensions (a
+    convolution's output) flattened after the first; ``h`` itself otherwise."""
     return namespace(h).reshape(h, (h.shape[0], -1)) if h.ndim > 2 else h
 
 

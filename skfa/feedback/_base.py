@@ -10,7 +10,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 from .._backend import asarray_like
 from .._compat import validate_params
-from .._layers import dense_of
+from .._layers import as_rows, dense_of
 from ._init import draw_feedback
 
 #: Names accepted by the estimators' ``feedback=``, each mapped to a callable
@@ -496,10 +496,7 @@ def project(forward, source, packed, layers, derivative=True):
     -------
     deltas : dict of {int: array}
     """
-    xp = forward.xp
-    if source.ndim > 2:
-        source = xp.reshape(source, (source.shape[0], -1))
-    projected = source @ packed
+    projected = as_rows(source) @ packed
     deltas, start = {}, 0
     for i in layers:
         stop = start + forward.layers[i].n_out
