@@ -13,6 +13,9 @@ from ._base import BaseFeedbackAlignment
 from ._compat import Interval, StrOptions, _fit_context
 from ._docs import fill_doc
 from ._forward import predict_output
+from ._layers import as_rows
+from .layers import check_hidden_layers
+from .layers import n_hidden as count_hidden
 
 
 def _negative_mse(X, X_hat, sample_weight=None):
@@ -148,6 +151,7 @@ class FeedbackAlignmentAutoencoder(
         track_alignment=False,
         device="cpu",
         dropout=0.0,
+        input_shape=None,
     ):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
@@ -179,6 +183,7 @@ class FeedbackAlignmentAutoencoder(
             track_alignment=track_alignment,
             device=device,
             dropout=dropout,
+            input_shape=input_shape,
         )
         self.out_activation = out_activation
         self.loss = loss
@@ -211,7 +216,7 @@ class FeedbackAlignmentAutoencoder(
                     f"{float(high):g}. Scale X, e.g. with MinMaxScaler, or use "
                     "loss='squared_error'."
                 )
-        n_hidden = len(self._hidden_layer_widths())
+        n_hidden = count_hidden(check_hidden_layers(self.hidden_layer_sizes))
         if not n_hidden:
             raise ValueError(
                 f"{type(self).__name__} needs at least one hidden layer, its code "
@@ -270,7 +275,7 @@ class FeedbackAlignmentAutoencoder(
 
     @property
     def _n_features_out(self):
-        return self.coefs_[self.code_layer_].shape[1]
+        return self._layers[self.code_layer_ + 1].n_out
 
     def transform(self, X):
         """Encode X: the activations of the code layer.
@@ -288,9 +293,10 @@ class FeedbackAlignmentAutoencoder(
         X = self._validate_predict_input(X, "transform")
         k = self.code_layer_ + 1
         encoder = self.coefs_[:k], self.intercepts_[:k]
-        return predict_output(
-            X, *encoder, self.activation, self.activation, namespace(X)
+        codes = predict_output(
+            X, *encoder, self.activation, self.activation, namespace(X), self._layers
         )
+        return as_rows(codes)
 
     def inverse_transform(self, X):
         """Decode codes into reconstructions.
@@ -314,8 +320,14 @@ class FeedbackAlignmentAutoencoder(
             )
         k = self.code_layer_ + 1
         decoder = self.coefs_[k:], self.intercepts_[k:]
+        layers = {i - k: layer for i, layer in self._layers.items() if i > k}
         return predict_output(
-            codes, *decoder, self.activation, self.out_activation_, namespace(codes)
+            codes,
+            *decoder,
+            self.activation,
+            self.out_activation_,
+            namespace(codes),
+            layers,
         )
 
     def score(self, X, y=None, sample_weight=None):

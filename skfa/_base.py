@@ -69,6 +69,7 @@ from .feedback._base import (
     runtime_rules,
 )
 from .feedback._init import FEEDBACK_INITS, draw_feedback
+from .layers import build_layers, check_hidden_layers, check_input_shape, n_hidden
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
 
@@ -115,6 +116,7 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         "track_alignment": ["boolean"],
         "device": [str],
         "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
+        "input_shape": [None, "array-like"],
     }
 
     @abstractmethod
@@ -149,6 +151,7 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         track_alignment,
         device,
         dropout,
+        input_shape,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -179,6 +182,7 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         self.track_alignment = track_alignment
         self.device = device
         self.dropout = dropout
+        self.input_shape = input_shape
 
     def _validate_params(self):
         check_rule_classes(self)
@@ -251,7 +255,7 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
     # --- fitting ---------------------------------------------------------
 
     def _fit(self, X, y, sample_weight=None, incremental=False):
-        hidden_layer_sizes = self._hidden_layer_widths()
+        hidden_layers = check_hidden_layers(self.hidden_layer_sizes)
         rule = checked_rule(self.feedback)
         if self.solver == "lbfgs" and not rule.exact_gradient:
             raise ValueError(
@@ -260,7 +264,7 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
                 "not the gradient of any loss, so a line search on it is "
                 "meaningless. Use solver='sgd' or 'adam', or feedback='bp'."
             )
-        rates = dropout_rates(self.dropout, len(hidden_layer_sizes))
+        rates = dropout_rates(self.dropout, n_hidden(hidden_layers))
         if any(rates) and self.solver not in _STOCHASTIC_SOLVERS:
             raise ValueError(
                 f"dropout={self.dropout!r} draws new masks at every step of a "
@@ -274,7 +278,7 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
                 f"of a stochastic solver; solver={self.solver!r} has no epochs. "
                 "Use solver='sgd' or 'adam'."
             )
-        if not hidden_layer_sizes:
+        if not n_hidden(hidden_layers):
             # no hidden layer: every rule gives the output layer its exact
             # gradient, which is what bp computes
             rule = BP()
@@ -297,18 +301,22 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
             X, y, sample_weight = move([X, y, sample_weight], xp, device)
             if y.ndim == 1:
                 y = xp.reshape(y, (-1, 1))
-            layer_units = dense_layers([X.shape[1], *hidden_layer_sizes, y.shape[1]])
+            input_shape = check_input_shape(self.input_shape, hidden_layers, X.shape[1])
+            layer_units = build_layers(
+                hidden_layers, input_shape, X.shape[1], y.shape[1]
+            )
 
             self._random_state = check_random_state(self.random_state)
             if first_pass:
                 self._initialize(layer_units, X)
             else:
                 self._complete_state()
-                fitted = [*(W.shape[0] for W in self.coefs_), self.n_outputs_]
-                if fitted != layer_units:
+                fitted = [repr(layer) for layer in self._layers.values()]
+                asked = [repr(layer) for layer in layer_units.layers.values()]
+                if fitted != asked:
                     raise ValueError(
-                        f"The network fitted before has layer widths {fitted}; "
-                        f"this data and hidden_layer_sizes ask for {layer_units}. "
+                        f"The network fitted before has the layers {fitted}; "
+                        f"this data and hidden_layer_sizes ask for {asked}. "
                         "Refit without warm_start to change the architecture."
                     )
                 self._place_state(xp, device)
@@ -363,19 +371,6 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         if hasattr(self, "_optimizer"):
             self._optimizer.place(xp, device)
 
-    def _hidden_layer_widths(self):
-        """``hidden_layer_sizes`` as a list of ints, each checked to be positive."""
-        sizes = self.hidden_layer_sizes
-        widths = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
-        for width in widths:
-            if isinstance(width, bool) or not isinstance(width, Integral) or width < 1:
-                raise ValueError(
-                    "hidden_layer_sizes must hold the widths of the hidden layers, "
-                    f"positive integers; got hidden_layer_sizes={sizes!r}, whose "
-                    f"entry {width!r} is not one."
-                )
-        return [int(width) for width in widths]
-
     def _initialize(self, layer_units, X):
         self.n_iter_ = 0
         self.t_ = 0
@@ -383,6 +378,7 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         self.n_outputs_ = layer_units[-1]
         self.n_layers_ = len(layer_units)
         self.out_activation_ = self._output_spec()[0]
+        self._layer_units = layer_units
 
         # Glorot uniform, drawn exactly as MLPClassifier draws it, on the host,
         # then given X's namespace, device and dtype
@@ -444,8 +440,10 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
 
     @property
     def _layers(self):
-        """The layers ``1 .. L`` of the fitted network, keyed by index."""
-        return dense_of(self.coefs_)
+        """The layers ``1 .. L`` of the fitted network, keyed by index (dense
+        layers of the weights' shapes for a model unpickled from skfa 0.1)."""
+        units = self.__dict__.get("_layer_units")
+        return dense_of(self.coefs_) if units is None else units.layers
 
     def _complete_state(self):
         """Fill in what a model given its weights by hand lacks.
@@ -467,6 +465,9 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
             "_dropout_rng": self._new_dropout_rng,
             "_initial_loss": lambda: None,
             "feedback_weights_": list,
+            "_layer_units": lambda: dense_layers(
+                [*(W.shape[0] for W in self.coefs_), self.coefs_[-1].shape[1]]
+            ),
         }
         if self.solver in _STOCHASTIC_SOLVERS:
             defaults.update(

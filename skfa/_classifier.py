@@ -96,6 +96,7 @@ class FeedbackAlignmentClassifier(ClassifierMixin, BaseFeedbackAlignment):
         track_alignment=False,
         device="cpu",
         dropout=0.0,
+        input_shape=None,
     ):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
@@ -127,6 +128,7 @@ class FeedbackAlignmentClassifier(ClassifierMixin, BaseFeedbackAlignment):
             track_alignment=track_alignment,
             device=device,
             dropout=dropout,
+            input_shape=input_shape,
         )
 
     _score_function = staticmethod(accuracy_score)

@@ -1,6 +1,6 @@
 """Two-dimensional convolutions as a layer of the protocol in :mod:`skfa._layers`.
 
-A :class:`Conv2D` layer maps activations of shape ``(m, C, H, W)`` to
+A :class:`Convolution` layer maps activations of shape ``(m, C, H, W)`` to
 ``(m, F, H', W')`` with a kernel ``W`` of shape ``(F, C, kh, kw)`` and one
 bias per filter. Every operation is one GEMM on the "columns" of the input
 (im2col: each output position's ``C * kh * kw`` receptive field as a row):
@@ -19,35 +19,27 @@ bias per filter. Every operation is one GEMM on the "columns" of the input
 
 ``cols`` is built with a loop over the ``kh * kw`` kernel offsets at most
 (for NumPy, one ``sliding_window_view``), never over samples or positions,
-and ``carry`` scatters back with one strided addition per kernel offset.
+and ``carry`` scatters back with one strided addition per kernel offset
+(:class:`~skfa._windows.Windows`).
 The input may also come as flat rows ``(m, C * H * W)`` (the first layer on
 flat images); the output is always ``(m, F, H', W')``, which rules that work
 on rows (DFA and its relatives) see as ``n_out = F * H' * W'`` values.
 """
 
-import numpy as np
 import scipy.sparse as sp
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ._backend import is_numpy, namespace
+from ._windows import Windows, pair
 
 
-def _pair(value, name):
-    if isinstance(value, int | np.integer):
-        value = (value, value)
-    value = tuple(int(v) for v in value)
-    if len(value) != 2:
-        raise ValueError(f"{name} must be an int or a pair of ints; got {value!r}.")
-    return value
-
-
-class Conv2D:
+class Convolution:
     """A 2-D convolution (cross-correlation, as in deep-learning libraries).
 
     ``a[n, f, y, x] = b[f] + sum_{c, i, j} W[f, c, i, j] *
     h_pad[n, c, y * sh + i, x * sw + j]``, where ``h_pad`` is the input with
     ``padding`` zeros on each side. Like :class:`~skfa._layers.Dense`, the
-    layer holds no weights.
+    layer holds no weights. Built from :class:`skfa.layers.Conv2D`.
 
     Parameters
     ----------
@@ -77,30 +69,27 @@ class Conv2D:
             raise ValueError(f"in_shape must be (C, H, W); got {in_shape!r}.")
         self.in_shape = in_shape
         self.filters = int(filters)
-        self.kernel_size = _pair(kernel_size, "kernel_size")
-        self.stride = _pair(stride, "stride")
-        self.padding = _pair(padding, "padding")
-        C, H, W = in_shape
-        (kh, kw), (sh, sw), (ph, pw) = self.kernel_size, self.stride, self.padding
-        if min(self.filters, kh, kw, sh, sw) < 1 or min(ph, pw) < 0:
+        self.kernel_size = pair(kernel_size, "kernel_size")
+        self.stride = pair(stride, "stride")
+        self.padding = pair(padding, "padding")
+        if (
+            min(self.filters, *self.kernel_size, *self.stride) < 1
+            or min(self.padding) < 0
+        ):
             raise ValueError(
                 "filters, kernel_size and stride must be positive and padding "
                 "non-negative."
             )
-        out_h = (H + 2 * ph - kh) // sh + 1
-        out_w = (W + 2 * pw - kw) // sw + 1
-        if out_h < 1 or out_w < 1:
-            raise ValueError(
-                f"A kernel of {self.kernel_size} does not fit the padded input "
-                f"{(H + 2 * ph, W + 2 * pw)}."
-            )
+        self.windows = Windows(in_shape, self.kernel_size, self.stride, self.padding)
+        out_h, out_w = self.windows.out_hw
         self.out_shape = (self.filters, out_h, out_w)
+        C, H, W = in_shape
         self.n_in = C * H * W
         self.n_out = self.filters * out_h * out_w
 
     def __repr__(self):
         return (
-            f"Conv2D({self.in_shape}, {self.filters}, {self.kernel_size}, "
+            f"Convolution({self.in_shape}, {self.filters}, {self.kernel_size}, "
             f"stride={self.stride}, padding={self.padding})"
         )
 
@@ -129,6 +118,12 @@ class Conv2D:
         """Output units per input (away from the border, stride 1):
         ``F * kh * kw``."""
         return self.filters * self.kernel_size[0] * self.kernel_size[1]
+
+    @property
+    def weighted(self):
+        """The layer itself: its whole map is weighted (see
+        :class:`~skfa._pooling.Pooled`)."""
+        return self
 
     # -- the protocol -----------------------------------------------------
 
@@ -191,68 +186,36 @@ class Conv2D:
         delta = xp.reshape(delta, (delta.shape[0], *self.out_shape))
         return xp.reshape(xp.permute_dims(delta, (0, 2, 3, 1)), (-1, self.filters))
 
-    def _padded(self, x, xp):
-        ph, pw = self.padding
-        if not (ph or pw):
-            return x
-        m, C, H, W = x.shape
-        padded = xp.zeros((m, C, H + 2 * ph, W + 2 * pw), dtype=x.dtype)
-        padded[:, :, ph : ph + H, pw : pw + W] = x
-        return padded
-
-    def _offsets(self):
-        # the kernel's offsets (i, j) and the strided slices of the padded
-        # input that they meet at the output positions
-        (kh, kw), (sh, sw) = self.kernel_size, self.stride
-        _, out_h, out_w = self.out_shape
-        for i in range(kh):
-            for j in range(kw):
-                yield (
-                    i,
-                    j,
-                    slice(i, i + sh * (out_h - 1) + 1, sh),
-                    slice(j, j + sw * (out_w - 1) + 1, sw),
-                )
-
     def _columns(self, x, xp):
         # (m * H' * W', C * kh * kw), columns in W's (C, kh, kw) order
-        x = self._padded(x, xp)
         (kh, kw), (sh, sw) = self.kernel_size, self.stride
         _, out_h, out_w = self.out_shape
         m, C = x.shape[:2]
         if is_numpy(xp):
             # a view (m, C, H', W', kh, kw); the reshape below makes the copy
-            windows = sliding_window_view(x, (kh, kw), axis=(2, 3))
+            windows = sliding_window_view(
+                self.windows.padded(x, xp), (kh, kw), axis=(2, 3)
+            )
             windows = windows[
                 :, :, : sh * (out_h - 1) + 1 : sh, : sw * (out_w - 1) + 1 : sw
             ]
             windows = windows.transpose(0, 2, 3, 1, 4, 5)
         else:
             # other namespaces: one strided slice per kernel offset
-            patches = [x[:, :, rows, cols] for _, _, rows, cols in self._offsets()]
             windows = xp.reshape(
-                xp.stack(patches, axis=-1), (m, C, out_h, out_w, kh, kw)
+                xp.stack(self.windows.patches(x, xp), axis=-1),
+                (m, C, out_h, out_w, kh, kw),
             )
             windows = xp.permute_dims(windows, (0, 2, 3, 1, 4, 5))
         return xp.reshape(windows, (m * out_h * out_w, C * kh * kw))
 
     def _col2im(self, cols, m, xp):
         # the columns' values added back where they were read from: (m, C, H, W)
-        C, H, W = self.in_shape
-        (kh, kw), (ph, pw) = self.kernel_size, self.padding
+        C = self.in_shape[0]
+        kh, kw = self.kernel_size
         _, out_h, out_w = self.out_shape
-        cols = xp.reshape(cols, (m, out_h, out_w, C, kh, kw))
-        cols = xp.permute_dims(cols, (0, 3, 4, 5, 1, 2))  # (m, C, kh, kw, H', W')
-        out = xp.zeros((m, C, H + 2 * ph, W + 2 * pw), dtype=cols.dtype)
-        inplace = is_numpy(xp)
-        for i, j, rows, columns in self._offsets():
-            if inplace:
-                view = out[:, :, rows, columns]
-                view += cols[:, :, i, j, ...]
-            else:
-                out[:, :, rows, columns] = (
-                    out[:, :, rows, columns] + cols[:, :, i, j, ...]
-                )
-        if ph or pw:
-            out = out[:, :, ph : ph + H, pw : pw + W]
-        return out
+        cols = xp.reshape(cols, (m, out_h, out_w, C, kh * kw))
+        cols = xp.permute_dims(cols, (4, 0, 3, 1, 2))  # (kh * kw, m, C, H', W')
+        return self.windows.add_back(
+            (cols[k, ...] for k in range(kh * kw)), m, cols.dtype, xp
+        )

@@ -6,7 +6,10 @@ _SECTIONS = {}
 # documents its own (other defaults) and takes "parameters" only
 _SECTIONS["network"] = """\
     hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
-        The ith element is the number of units in the ith hidden layer.
+        The ith element is the number of units in the ith hidden layer. An
+        element may also be a layer of :mod:`skfa.layers`: ``Conv2D``,
+        ``MaxPool2D`` or ``AvgPool2D`` (with ``input_shape``); a pool has no
+        weights and does not count among the ``n_layers``.
 
     activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
         Hidden activation ``f``: ``a``, ``1 / (1 + exp(-a))``, ``tanh(a)``,
@@ -242,6 +245,14 @@ _SECTIONS["parameters"] = """\
         ``early_stopping`` are measured without dropout. Input dropout in the
         autoencoder, whose target stays the clean input, makes it a
         denoising autoencoder.
+
+    input_shape : tuple of int or None, default=None
+        ``(channels, height, width)`` of one sample, whose row of ``X`` holds
+        it flattened in C order (``(height, width)`` means one channel):
+        e.g. ``(1, 28, 28)`` for MNIST's 784 columns. Needed by the
+        convolutions and pools of :mod:`skfa.layers` in
+        ``hidden_layer_sizes``; a network of dense layers ignores it. Every
+        feedback rule applies to convolutions: see :mod:`skfa.layers`.
 """
 
 _SECTIONS["attributes"] = """\

@@ -172,10 +172,15 @@ def derivative(activation, h, delta):
     """``delta * f'(a)`` in place, from the layer's output ``h``, in one pass.
 
     Returns ``delta``, or None where no kernel applies (no numba, turned off,
-    an activation without a kernel, or arrays other than NumPy float arrays
-    of one dtype); strided views such as DFA's column blocks are fine.
+    an activation without a kernel, arrays other than NumPy float arrays
+    of one dtype, or a convolution's 4-D maps); strided views such as DFA's
+    column blocks are fine.
     """
-    if activation not in DERIVATIVES or not fused([h, delta], contiguous=False):
+    if (
+        activation not in DERIVATIVES
+        or delta.ndim != 2  # the kernels loop over rows and columns
+        or not fused([h, delta], contiguous=False)
+    ):
         return None
     _compiled()[activation](h, delta)
     return delta

@@ -107,6 +107,12 @@ class Dense:
         return self.n_in
 
     @property
+    def weighted(self):
+        """The layer itself: its whole map is weighted (see
+        :class:`~skfa._pooling.Pooled`)."""
+        return self
+
+    @property
     def fan_out(self):
         """Output units per input."""
         return self.n_out

@@ -90,6 +90,7 @@ class FeedbackAlignmentRegressor(RegressorMixin, BaseFeedbackAlignment):
         track_alignment=False,
         device="cpu",
         dropout=0.0,
+        input_shape=None,
     ):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
@@ -121,6 +122,7 @@ class FeedbackAlignmentRegressor(RegressorMixin, BaseFeedbackAlignment):
             track_alignment=track_alignment,
             device=device,
             dropout=dropout,
+            input_shape=input_shape,
         )
         self.loss = loss
 

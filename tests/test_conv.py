@@ -8,7 +8,7 @@ import pytest
 from finite_differences import numerical_gradient
 from numpy.testing import assert_allclose
 
-from skfa._conv import Conv2D
+from skfa._conv import Convolution as Conv2D
 from skfa._forward import OutputError, forward_pass
 from skfa._layers import Dense, LayerUnits
 from skfa.feedback import (

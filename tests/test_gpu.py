@@ -245,3 +245,37 @@ def test_cupy_model_predicts_without_cupy(data, tmp_path):
     X, y = data
     gpu = FeedbackAlignmentClassifier(**SETTINGS, device="cuda").fit(X, y)
     assert_array_equal(_predict_elsewhere(gpu, X, tmp_path), gpu.predict(X))
+
+
+@gpu
+@needs_gpu
+@pytest.mark.parametrize("dtype, rtol", [(np.float64, 1e-10), (np.float32, 1e-4)])
+@pytest.mark.parametrize("stride, padding", [(1, 0), (2, 1)])
+def test_cupy_conv_layer_matches_numpy(dtype, rtol, stride, padding):
+    """Conv2D's forward, carry and gradients on CuPy arrays: NumPy's numbers,
+    in the input's dtype, with CuPy arrays out."""
+    cupy = _cupy_gpu()
+    from skfa._conv import Convolution as Conv2D
+
+    rng = np.random.default_rng(0)
+    layer = Conv2D((3, 9, 8), 4, (3, 2), stride=stride, padding=padding)
+    h, delta = (
+        rng.standard_normal((5, *s)).astype(dtype)
+        for s in (layer.in_shape, layer.out_shape)
+    )
+    W = rng.standard_normal(layer.weight_shape).astype(dtype)
+    b = rng.standard_normal(layer.bias_shape).astype(dtype)
+
+    def run(h, W, b, delta, xp):
+        return (
+            layer.forward(h, W, b),
+            layer.carry(delta, layer.carrier(W)),
+            layer.weight_gradient(h, delta),
+            layer.bias_gradient(delta, xp),
+        )
+
+    expected = run(h, W, b, delta, np)
+    on_gpu = run(*(cupy.asarray(a) for a in (h, W, b, delta)), cupy)
+    for ours, theirs in zip(expected, on_gpu):
+        assert isinstance(theirs, cupy.ndarray) and theirs.dtype == dtype
+        assert_allclose(cupy.asnumpy(theirs), ours, rtol=rtol, atol=rtol)

@@ -1,5 +1,6 @@
 """Feedback that learns: matrices that come to match the forward weights' transpose."""
 
+import math
 from numbers import Integral, Real
 
 from .._compat import Interval
@@ -67,6 +68,12 @@ class WeightMirror(FA, name="wm"):
     to ``W_{i+1}.T`` itself, at a rate of ``decay`` per step. The noise comes
     from the host generator of the feedback matrices.
 
+    On a convolution the noise is a batch of images at the layer's input
+    (behind its pooling stage, if any), ``B`` a kernel, and ``y.T @ x`` the
+    kernel gradient of inputs ``x`` and outputs ``y``, which sums over the
+    output positions too: it is divided by their number, so that ``B`` again
+    tends to the kernel ``W_{i+1}`` itself.
+
     ``feedback_weights_`` holds ``[B_2, ..., B_L]`` as mirrored.
 
     Parameters
@@ -113,13 +120,18 @@ class WeightMirror(FA, name="wm"):
     changes_feedback = True
 
     def refresh_feedback(self, feedback, progress):
-        rate = float(self.learning_rate) / self.n_noise
         for i, B in feedback.items():
-            W, layer = progress.weights[i], progress.layers[i]
+            # the noise enters the weighted map itself (behind any pooling
+            # stage, which has no weights to mirror)
+            W, layer = progress.weights[i], progress.layers[i].weighted
             x = progress.noise((self.n_noise, layer.n_in), self.noise_std, like=W)
             # y.T @ x with y = x @ W for a dense layer: the carrier of the
             # weight gradient of inputs x and outputs y
             y = layer.linear(x, W)
+            # the gradient sums over the samples and, for a convolution, over
+            # the output positions (n_out per bias): their mean mirrors W
+            positions = layer.n_out // math.prod(layer.bias_shape)
+            rate = float(self.learning_rate) / (self.n_noise * positions)
             B *= 1.0 - self.decay
             B += rate * layer.carrier(layer.weight_gradient(x, y))
         return feedback
