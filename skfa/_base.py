@@ -314,10 +314,16 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
                 fitted = [repr(layer) for layer in self._layers.values()]
                 asked = [repr(layer) for layer in layer_units.layers.values()]
                 if fitted != asked:
+                    widths = self._layer_units
+                    if list(widths) != list(layer_units):
+                        fitted, asked = list(widths), list(layer_units)
+                        what = "layer widths"
+                    else:
+                        what = "layers"
                     raise ValueError(
-                        f"The network fitted before has the layers {fitted}; "
-                        f"this data and hidden_layer_sizes ask for {asked}. "
-                        "Refit without warm_start to change the architecture."
+                        f"The network fitted before has {what} {fitted}; this "
+                        f"data and hidden_layer_sizes ask for {asked}. Refit "
+                        "without warm_start to change the architecture."
                     )
                 self._place_state(xp, device)
             matrices = self._feedback_for(rule, layer_units, X, first_pass)
