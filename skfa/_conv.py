@@ -127,20 +127,30 @@ class Convolution:
 
     # -- the protocol -----------------------------------------------------
 
+    def __getstate__(self):
+        # the columns of the last batch belong to that batch, not to the model
+        return {k: v for k, v in self.__dict__.items() if k != "_last"}
+
     def forward(self, h, W, b):
-        """``a = conv(h, W) + b``, of shape ``(m, F, H', W')`` (a new array)."""
-        a = self.linear(h, W)
-        xp = namespace(a)
+        """``a = conv(h, W) + b``, of shape ``(m, F, H', W')`` (a new array).
+
+        Keeps the columns of ``h`` for :meth:`weight_gradient` of the same
+        batch (the training step's next use of them)."""
+        xp = namespace(h, W)
+        cols = self._columns(self._images(h, xp), xp)
+        self._last = (h, cols)
+        a = self._convolve(cols, W, h.shape[0], xp)
         a += xp.reshape(b, (1, self.filters, 1, 1))
         return a
 
     def linear(self, x, W):
         """``conv(x, W)``: the forward map of a delta, without the bias."""
         xp = namespace(x, W)
-        x = self._images(x, xp)
-        cols = self._columns(x, xp)  # (m * H' * W', C * kh * kw)
+        return self._convolve(self._columns(self._images(x, xp), xp), W, x.shape[0], xp)
+
+    def _convolve(self, cols, W, m, xp):
+        # (m * H' * W', C * kh * kw) columns times the kernel: (m, F, H', W')
         rows = cols @ xp.permute_dims(xp.reshape(W, (self.filters, -1)), (1, 0))
-        m = x.shape[0]
         _, out_h, out_w = self.out_shape
         rows = xp.reshape(rows, (m, out_h, out_w, self.filters))
         return xp.permute_dims(rows, (0, 3, 1, 2))
@@ -162,7 +172,11 @@ class Convolution:
     def weight_gradient(self, h, delta):
         """``delta_rows.T @ cols(h)``, of the kernel's shape ``(F, C, kh, kw)``."""
         xp = namespace(h, delta)
-        cols = self._columns(self._images(h, xp), xp)
+        last = getattr(self, "_last", (None, None))
+        if last[0] is h:  # the batch of the last forward: its columns
+            cols = last[1]
+        else:
+            cols = self._columns(self._images(h, xp), xp)
         grad = xp.permute_dims(self._delta_rows(delta, xp), (1, 0)) @ cols
         return xp.reshape(grad, self.weight_shape)
 

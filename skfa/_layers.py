@@ -27,7 +27,15 @@ The protocol, for layer ``i`` with weights ``W_i`` and biases ``b_i``:
 ======================================  ======================================
 
 Rules that send an error straight to a layer (DFA and its relatives) see the
-layer's output as rows of ``n_out`` values.
+layer's output as rows of ``n_out`` values. ``weighted`` is the layer's
+weighted map alone: the layer itself, or the layer behind a pooling stage
+(:class:`~skfa._pooling.Pooled`).
+
+A layer may keep, from its last ``forward``, what ``weight_gradient`` and
+``carry`` of the same batch need again (a convolution's im2col columns, a max
+pool's winners): the training step calls them on one batch in turn, and
+never changes a layer's input in place in between; an input given as a new
+array is a new batch.
 """
 
 import math

@@ -45,6 +45,18 @@ class _Pooling:
             f"stride={self.windows.stride})"
         )
 
+    def __getstate__(self):
+        # what the last batch left (see forward) belongs to it, not to the model
+        return {
+            k: v for k, v in self.__dict__.items() if k not in ("_winners", "_last")
+        }
+
+    def pooled(self, x):
+        """``forward(x)``, taken from the last forward call when ``x`` is its
+        batch (the next layer's weight gradient reads it again)."""
+        last = getattr(self, "_last", (None, None))
+        return last[1] if last[0] is x else self.forward(x)
+
     def _images(self, x):
         xp = namespace(x)
         return xp, xp.reshape(x, (x.shape[0], *self.in_shape))
@@ -58,16 +70,20 @@ class MaxPooling(_Pooling):
 
     kind = "max"
 
-    def __getstate__(self):
-        # the winners of the last batch belong to that batch, not to the model
-        return {k: v for k, v in self.__dict__.items() if k != "_winners"}
-
     def forward(self, x):
-        """The pooled maps ``(m, C, H', W')``; remembers each window's winner."""
-        xp, x = self._images(x)
-        stacked = xp.stack(self.windows.patches(x, xp), axis=-1)
-        self._winners = xp.argmax(stacked, axis=-1)
-        return xp.max(stacked, axis=-1)
+        """The pooled maps ``(m, C, H', W')``; remembers each window's winner
+        (the offset ``k`` of the window's first largest value) and, for the
+        next layer's weight gradient of the same batch, the pooled maps."""
+        xp, images = self._images(x)
+        patches = self.windows.patches(images, xp)
+        out = xp.asarray(patches[0], copy=True)
+        winners = xp.zeros(out.shape, dtype=xp.int8)
+        for k, patch in enumerate(patches[1:], start=1):
+            larger = patch > out
+            out = xp.where(larger, patch, out)
+            winners = xp.where(larger, xp.asarray(k, dtype=xp.int8), winners)
+        self._winners, self._last = winners, (x, out)
+        return out
 
     def linear(self, x):
         """The values of ``x`` at the last forward batch's winners."""
@@ -94,8 +110,8 @@ class AvgPooling(_Pooling):
 
     kind = "avg"
 
-    def forward(self, x):
-        """The pooled maps ``(m, C, H', W')``: each window's mean."""
+    def linear(self, x):
+        """Each window's mean: the pool is linear."""
         xp, x = self._images(x)
         out = None
         for patch in self.windows.patches(x, xp):
@@ -103,7 +119,12 @@ class AvgPooling(_Pooling):
         out /= self.windows.n_offsets
         return out
 
-    linear = forward
+    def forward(self, x):
+        """The pooled maps ``(m, C, H', W')``: each window's mean (kept for
+        the next layer's weight gradient of the same batch)."""
+        out = self.linear(x)
+        self._last = (x, out)
+        return out
 
     def transpose(self, delta):
         """A delta at the pooled maps shared equally by its window's inputs."""
@@ -161,7 +182,7 @@ class Pooled:
 
     def weight_gradient(self, h, delta):
         """``layer.weight_gradient(pool(h), delta)``."""
-        return self.weighted.weight_gradient(self.pool.forward(h), delta)
+        return self.weighted.weight_gradient(self.pool.pooled(h), delta)
 
     def bias_gradient(self, delta, xp):
         """``layer.bias_gradient(delta, xp)``."""

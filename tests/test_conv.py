@@ -87,6 +87,13 @@ def test_carry_and_gradients_are_the_derivatives(stride, padding):
     carried = layer.carry(delta, layer.carrier(W))
     assert carried.shape == h.shape
     assert_allclose(carried, numerical_gradient(s, h), rtol=1e-6, atol=1e-7)
+    # the finite differences changed h in place: a new array is a new batch
+    h = h.copy()
+    assert_allclose(
+        layer.weight_gradient(h, delta), numerical_gradient(s, W), rtol=1e-6
+    )
+    # the columns kept by forward serve the weight gradient of its batch
+    layer.forward(h, W, b)
     assert_allclose(
         layer.weight_gradient(h, delta), numerical_gradient(s, W), rtol=1e-6
     )
