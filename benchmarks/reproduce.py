@@ -64,6 +64,15 @@ Experiments (``--experiment NAME``):
     Seed 003, Section 6.2.2: 15 hidden layers of 720 units trained by
     feedback propagation with ``bp_depth`` 0 to 5; 94.6 % test accuracy after
     10,000 steps for every depth. Target: within 2 points below or better.
+``biotorch-lenet``
+    Convolutions: a LeNet-style network (two convolution + max-pooling
+    stages, one dense layer of 120, tanh) trained on MNIST by bp, fa, dfa,
+    usf, brsf, frsf and kp, beside the MNIST row of BioTorch (Sanfiz and
+    Akrout 2021, "Benchmarking the accuracy and robustness of feedback
+    alignment algorithms"): bp 0.91, fa 1.70, dfa 1.61, usf 0.94, brsf 0.91,
+    frsf 0.97 % test error. Target: each at most its figure + 0.2, and kp at
+    most usf. Their network and training differ from ours (see the
+    settings), so the row is a bar to reach, not a replication.
 ``seed002-xor``
     Seed 002: XOR learnt by a 2-10-10-1 ReLU network with feedback alignment,
     with fixed and with resampled feedback (``resample_feedback=True``);
@@ -131,6 +140,7 @@ from skfa import (
 )
 from skfa.datasets import load_mnist
 from skfa.feedback import DFA, BlockedDFA, FeedbackPropagation, GeneralRule
+from skfa.layers import Conv2D, MaxPool2D
 
 ROOT = Path(__file__).resolve().parent
 DEFAULT_DATA = ROOT.parents[1] / "shared" / "data" / "mnist"
@@ -160,6 +170,31 @@ DROPOUT_SETTINGS = dict(
     learning_rate="adaptive",
     tol=1e-4,
     n_iter_no_change=10,
+)
+#: The LeNet of ``biotorch-lenet``: LeCun et al. (1998)'s LeNet-5 layout
+#: (6 and 16 kernels of 5x5, 2x2 max pooling, a dense layer of 120; the
+#: second dense layer of 84 left out, as the issue's "one dense layer" asks),
+#: tanh, float32, SGD at 0.01 with Nesterov momentum 0.9, batches of 128,
+#: weight decay 1e-4 (MLPClassifier's default), feedback U(-0.5, 0.5): our
+#: choices, the same for every rule.
+LENET_SETTINGS = dict(
+    hidden_layer_sizes=(
+        Conv2D(6, 5, padding=2),
+        MaxPool2D(2),
+        Conv2D(16, 5),
+        MaxPool2D(2),
+        120,
+    ),
+    input_shape=(1, 28, 28),
+    activation="tanh",
+    solver="sgd",
+    learning_rate_init=0.01,
+    momentum=0.9,
+    nesterovs_momentum=True,
+    batch_size=128,
+    alpha=1e-4,
+    feedback_init="uniform",
+    random_state=0,
 )
 #: Seed 003's deep networks: the paper leaves these open; our choice.
 DEEP_SETTINGS = dict(
@@ -474,6 +509,43 @@ EXPERIMENTS = {
             "validation set and does not state it); feedback U(-0.5, 0.5)"
         ),
     ),
+    "biotorch-lenet": Experiment(
+        title="Convolutions: a LeNet on MNIST with bp, FA, DFA, sign symmetry, KP",
+        kind="epochs",
+        metric="test error %",
+        models={
+            "bp": (dict(feedback="bp"), 0.91),
+            "fa": (dict(feedback="fa"), 1.70),
+            "dfa": (dict(feedback="dfa"), 1.61),
+            "usf": (dict(feedback="usf"), 0.94),
+            "brsf": (dict(feedback="brsf"), 0.91),
+            "frsf": (dict(feedback="frsf"), 0.97),
+            "kp": (dict(feedback="kp"), None),
+        },
+        settings=LENET_SETTINGS,
+        budget=30,
+        quick_budget=1,
+        quick_n_train=1000,
+        target=(
+            "each at most BioTorch's MNIST figure + 0.2 points; kp at most usf "
+            "(kp has no BioTorch figure)"
+        ),
+        within=_error_within(0.2),
+        budget_is_ours=True,
+        extra=dict(dtype="float32"),
+        notes=(
+            "LeNet-5's layout: 6 kernels of 5x5 (padding 2), 2x2 max pool, 16 "
+            "kernels of 5x5, 2x2 max pool, dense 120, output 10; tanh; float32; "
+            "SGD at 0.01, Nesterov momentum 0.9, batch 128, weight decay 1e-4; "
+            "feedback U(-0.5, 0.5) for every rule; 30 epochs (our budget). "
+            "BioTorch's figures come from its own LeNet and training, so they "
+            "are a bar, not the same experiment"
+        ),
+        caveat=(
+            "BioTorch's row is a bar to reach: its network, initialisation and "
+            "schedule are its own, not ours"
+        ),
+    ),
     "seed003-deep": Experiment(
         title="Seed 003, Table 1: 100 hidden layers x 200 units",
         kind="steps",
@@ -774,6 +846,8 @@ def run(name, args, command):
     else:
         X, y, X_test, y_test = load_mnist(args.data, return_X_y=True)
         X, y = X[:n_train], y[:n_train]
+        if "dtype" in exp.extra:
+            X, X_test = X.astype(exp.extra["dtype"]), X_test.astype(exp.extra["dtype"])
         if args.quick:
             X_test, y_test = X_test[:1000], y_test[:1000]
         data = X, y, X_test, y_test
