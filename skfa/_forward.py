@@ -3,7 +3,7 @@
 from collections import deque
 
 from ._activations import ACTIVATIONS, DERIVATIVES
-from ._layers import as_rows, dense_layers, dense_of
+from ._layers import Dense, as_rows, dense_layers, dense_of
 from ._losses import OUTPUT_ERRORS
 
 
@@ -206,11 +206,29 @@ def forward_pass(
     return ForwardPass(h, activation, xp, layers, masks, undropped)
 
 
+#: Rows per forward pass when predicting with convolutions or pooling, whose
+#: im2col columns hold ``kh * kw`` values per input value.
+PREDICT_CHUNK = 512
+
+
 def predict_output(X, coefs, intercepts, activation, out_activation, xp, layers=None):
-    """Network output for ``X``, keeping one layer in memory at a time."""
+    """Network output for ``X``, keeping one layer in memory at a time (and,
+    in a network beyond dense layers, ``PREDICT_CHUNK`` rows at a time)."""
     if layers is None:
         layers = dense_of(coefs)
-    outputs = _propagate(
-        X, coefs, intercepts, layers, activation, out_activation, xp, None, None
+
+    def output(rows):
+        outputs = _propagate(
+            rows, coefs, intercepts, layers, activation, out_activation, xp, None, None
+        )
+        return deque(outputs, maxlen=1)[0]
+
+    n = X.shape[0]
+    if n <= PREDICT_CHUNK or all(type(layer) is Dense for layer in layers.values()):
+        return output(X)
+    return xp.concat(
+        [
+            output(X[start : start + PREDICT_CHUNK])
+            for start in range(0, n, PREDICT_CHUNK)
+        ]
     )
-    return deque(outputs, maxlen=1)[0]
