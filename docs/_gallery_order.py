@@ -6,6 +6,7 @@ ORDER = [
     "compare_methods.py",
     "grid_search_methods.py",
     "alignment_angles.py",
+    "convolutional_rules.py",
     "xor_resampled_feedback.py",
     "deep_network.py",
     "autoencoder_mnist.py",

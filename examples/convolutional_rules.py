@@ -71,7 +71,7 @@ print(
     "| last epoch | fit (s) |"
 )
 print("| --- | ---: | ---: | ---: | ---: |")
-models = {}
+models, errors = {}, {}
 for rule in ["bp", "fa", "dfa", "usf", "kp"]:
     clf = FeedbackAlignmentClassifier(
         hidden_layer_sizes=hidden,
@@ -91,10 +91,10 @@ for rule in ["bp", "fa", "dfa", "usf", "kp"]:
     clf.fit(X_train, y_train)
     seconds = time.perf_counter() - start
     models[rule] = clf
-    error = 100 * (1 - clf.score(X_test, y_test))
+    errors[rule] = 100 * (1 - clf.score(X_test, y_test))
     curve = clf.alignment_curve_
     print(
-        f"| {rule} | {error:.2f} | {angles(curve[0])} | {angles(curve[-1])} "
+        f"| {rule} | {errors[rule]:.2f} | {angles(curve[0])} | {angles(curve[-1])} "
         f"| {seconds:.1f} |"
     )
 print("angles per hidden layer, bottom up: conv 1, conv 2, dense")
@@ -109,8 +109,7 @@ fig, axes = plt.subplots(1, 4, figsize=(15, 3.6), layout="constrained")
 for ax, rule in zip(axes, ["fa", "dfa", "usf", "kp"]):
     AlignmentDisplay.from_estimator(models[rule], ax=ax, ylim=(-3, 120))
     ax.legend(title=rule, loc="upper right", fontsize="small")
-    error = 100 * (1 - models[rule].score(X_test, y_test))
-    ax.set_title(f"{rule}: test error {error:.1f} %")
+    ax.set_title(f"{rule}: test error {errors[rule]:.1f} %")
 for ax in axes[1:]:
     ax.set_ylabel("")
 save_figure(fig, args.out, "convolutional_rules")

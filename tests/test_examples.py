@@ -135,3 +135,20 @@ def test_grid_search_example_quick(tmp_path, monkeypatch, capsys):
     assert all(0.5 < score < 1.0 for score in scores.values())
     out = capsys.readouterr().out
     assert out.count("\n| ") == 10 and "best: " in out
+
+
+def test_convolutional_rules_example_quick(tmp_path, monkeypatch, capsys):
+    run = _run_quick("convolutional_rules", tmp_path, monkeypatch)
+    errors, models = run["errors"], run["models"]
+    assert set(errors) == {"bp", "fa", "dfa", "usf", "kp"}
+    # one angle per hidden layer with weights: two convolutions and a dense
+    for model in models.values():
+        assert model.alignment_curve_.shape == (4, 3)
+    assert np.all(models["bp"].alignment_curve_ <= 1.0)
+    # sign symmetry is near backpropagation from the start; kp moves towards it
+    assert np.all(models["usf"].alignment_curve_ < 50)
+    kp = models["kp"].alignment_curve_
+    assert np.all(kp[-1] < kp[0])
+    # every rule learns something in 4 epochs on load_digits (chance: 90 %)
+    assert errors["bp"] < 25 and all(error < 75 for error in errors.values())
+    assert capsys.readouterr().out.count("\n| ") == 7
