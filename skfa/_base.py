@@ -69,7 +69,13 @@ from .feedback._base import (
     runtime_rules,
 )
 from .feedback._init import FEEDBACK_INITS, draw_feedback
-from .layers import build_layers, check_hidden_layers, check_input_shape, n_hidden
+from .layers import (
+    build_layers,
+    check_hidden_layers,
+    check_input_shape,
+    kinds_beyond_dense,
+    n_hidden,
+)
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
 
@@ -789,7 +795,21 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         X, y, sample_weight = probe
         forward, error, _ = self._forward_and_error(X, y, sample_weight, xp)
         weights = dict(enumerate(self.coefs_, start=1))
-        deltas = rule.hidden_deltas(forward, error, y, weights, feedback)
+        kinds = kinds_beyond_dense(forward.layers)
+        try:
+            deltas = rule.hidden_deltas(forward, error, y, weights, feedback)
+        except (ValueError, TypeError, IndexError) as exc:
+            if not kinds:
+                raise
+            raise ValueError(
+                f"{type(rule).__name__} cannot apply to this network, whose "
+                f"layers include {', '.join(kinds)}: its hidden_deltas failed "
+                f"on a batch ({type(exc).__name__}: {exc}). A rule crosses such "
+                "layers only through their own operations (forward.layers[i]."
+                "carry, .linear and .carrier, with feedback of the layers' "
+                "carrier_shape): delta @ W.T has no meaning for a convolution's "
+                "kernel. See 'Crossing a layer' in the user guide."
+            ) from exc
         expected = [tuple(h.shape) for h in forward.h[1:-1]]
         found = (
             [tuple(getattr(d, "shape", ())) for d in deltas]

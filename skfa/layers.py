@@ -190,6 +190,17 @@ class AvgPool2D(_Pool):
     _stage = AvgPooling
 
 
+def kinds_beyond_dense(layers):
+    """The names in :mod:`skfa.layers` of the layer kinds in ``layers`` (a
+    dict of built layers) other than dense ones, sorted."""
+    names = {Convolution: "Conv2D", MaxPooling: "MaxPool2D", AvgPooling: "AvgPool2D"}
+    found = set()
+    for layer in layers.values():
+        parts = (layer.pool, layer.weighted) if isinstance(layer, Pooled) else (layer,)
+        found.update(names[type(part)] for part in parts if type(part) in names)
+    return sorted(found)
+
+
 def check_hidden_layers(hidden_layer_sizes):
     """``hidden_layer_sizes`` as a list of positive ints and layer objects.
 

@@ -4,10 +4,12 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
+from skfa import FeedbackAlignmentClassifier, _forward
 from skfa._forward import OutputError, forward_pass
 from skfa._layers import Dense, LayerUnits, carrier_shapes, dense_layers, weight_shapes
-from skfa.feedback import FEEDBACK_RULES
+from skfa.feedback import FEEDBACK_RULES, FeedbackRule
 from skfa.feedback._base import resolve_feedback
+from skfa.layers import Conv2D, MaxPool2D
 
 
 class TransposedDense(Dense):
@@ -104,3 +106,44 @@ def test_dense_is_the_mlp_layer():
     assert_allclose(layer.weight_gradient(h, delta), h.T @ delta)
     assert_allclose(layer.bias_gradient(delta, np), delta.sum(0))
     assert layer.carrier_shape == (3, 4) and (layer.fan_in, layer.fan_out) == (4, 3)
+
+
+class MatrixRule(FeedbackRule):
+    """Feedback alignment written with matrices, as before layers were objects:
+    right for dense layers only."""
+
+    def feedback_shapes(self, layer_units):
+        return {
+            i: (layer_units[i], layer_units[i - 1]) for i in range(2, len(layer_units))
+        }
+
+    def hidden_deltas(self, forward, error, targets, weights, feedback):
+        deltas, delta = [], error
+        for i in range(forward.n_layers - 1, 0, -1):
+            delta = forward.fprime(i, delta @ feedback[i + 1])
+            deltas.insert(0, delta)
+        return deltas
+
+
+def test_a_rule_written_with_matrices_fails_clearly_on_convolutions(digits):
+    X, y = digits[0][:100], digits[2][:100]
+    params = dict(max_iter=1, random_state=0)
+    # right on dense layers
+    FeedbackAlignmentClassifier((8,), feedback=MatrixRule(), **params).fit(X, y)
+    conv = FeedbackAlignmentClassifier(
+        (Conv2D(4, 3), MaxPool2D(2), 8), input_shape=(8, 8), feedback=MatrixRule()
+    )
+    with pytest.raises(
+        ValueError, match=r"MatrixRule cannot apply .* Conv2D, MaxPool2D"
+    ):
+        conv.set_params(**params).fit(X, y)
+
+
+def test_predicting_in_chunks_is_predicting_at_once(digits, monkeypatch):
+    X, y = digits[0][:300], digits[2][:300]
+    clf = FeedbackAlignmentClassifier(
+        (Conv2D(4, 3), MaxPool2D(2), 8), input_shape=(8, 8), max_iter=2, random_state=0
+    ).fit(X, y)
+    whole = clf.predict_proba(X)
+    monkeypatch.setattr(_forward, "PREDICT_CHUNK", 7)
+    assert_allclose(clf.predict_proba(X), whole, rtol=1e-12, atol=1e-15)
