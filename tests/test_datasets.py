@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cifar_files import CIFAR_FILES, CIFAR_NAMES, CIFAR_TRAIN, cifar_dump, cifar_make
 from numpy.testing import assert_array_equal
 
 from skfa.datasets import _cifar, _mnist, load_cifar10, load_mnist
@@ -264,55 +265,8 @@ def test_the_home_directory_is_expanded(tiny, monkeypatch):
 
 
 # == load_cifar10 ============================================================
-# Tiny batches written as the "CIFAR-10 python version" writes them: a pickled
-# dict with b"data", uint8 of 3072 channel-major columns, and b"labels".
-
-CIFAR_TRAIN = [f"data_batch_{i}" for i in range(1, 6)]
-CIFAR_FILES = [*CIFAR_TRAIN, "test_batch", "batches.meta"]
-CIFAR_NAMES = "airplane automobile bird cat deer dog frog horse ship truck".split()
-
-
-def _cifar_dump(path, content, protocol=pickle.DEFAULT_PROTOCOL):
-    path.write_bytes(pickle.dumps(content, protocol=protocol))
-
-
-def _cifar_make(directory):
-    """Seven valid files: 4 images in each training batch, 3 in the test one.
-
-    The first training image is black but for green, row 5, column 7, at 255.
-    """
-    directory.mkdir(parents=True, exist_ok=True)
-    rng = np.random.RandomState(0)
-    images, labels = {}, {}
-    for number, name in enumerate([*CIFAR_TRAIN, "test_batch"]):
-        n = 3 if name == "test_batch" else 4
-        images[name] = rng.randint(256, size=(n, 3072)).astype(np.uint8)
-        labels[name] = [(number + i) % 10 for i in range(n)]
-        _cifar_dump(
-            directory / name,
-            {
-                b"batch_label": name.encode(),
-                b"labels": labels[name],
-                b"data": images[name],
-                b"filenames": [f"{name}_{i}.png".encode() for i in range(n)],
-            },
-        )
-    image = np.zeros((3, 32, 32), dtype=np.uint8)
-    image[1, 5, 7] = 255
-    images["data_batch_1"][0] = image.ravel()  # C order: channel-major
-    _cifar_dump(
-        directory / "data_batch_1",
-        {b"data": images["data_batch_1"], b"labels": labels["data_batch_1"]},
-    )
-    _cifar_dump(
-        directory / "batches.meta",
-        {
-            b"label_names": [name.encode() for name in CIFAR_NAMES],
-            b"num_cases_per_batch": 4,
-            b"num_vis": 3072,
-        },
-    )
-    return images, labels
+# Tiny batches written as the "CIFAR-10 python version" writes them (see
+# cifar_files.py).
 
 
 def _cifar_tar(archive, directory, arcname="cifar-10-batches-py", names=CIFAR_FILES):
@@ -326,7 +280,7 @@ def _cifar_tar(archive, directory, arcname="cifar-10-batches-py", names=CIFAR_FI
 @pytest.fixture
 def cifar(tmp_path):
     directory = tmp_path / "cifar-10-batches-py"
-    images, labels = _cifar_make(directory)
+    images, labels = cifar_make(directory)
     return directory, images, labels
 
 
@@ -400,9 +354,9 @@ def test_cifar10_parent_directory_and_archives(cifar):
 def test_cifar10_batches_beside_the_subdirectory_come_first(cifar):
     directory = cifar[0]
     own = directory.parent / "own"
-    _cifar_make(own)
-    _cifar_make(own / "cifar-10-batches-py")
-    _cifar_dump(
+    cifar_make(own)
+    cifar_make(own / "cifar-10-batches-py")
+    cifar_dump(
         own / "test_batch", {b"data": np.zeros((1, 3072), np.uint8), b"labels": [4]}
     )
     assert_array_equal(load_cifar10(own).y_test, [4])
@@ -438,7 +392,7 @@ class _RunsCode:
 )
 def test_cifar10_pickles_of_anything_but_arrays_are_not_loaded(cifar, content, match):
     directory = cifar[0]
-    _cifar_dump(directory / "data_batch_3", content)
+    cifar_dump(directory / "data_batch_3", content)
     with pytest.raises(ValueError, match="data_batch_3 is not a readable") as info:
         load_cifar10(directory)
     assert re.search(match, str(info.value)) and "not loaded" in str(info.value)
@@ -521,7 +475,7 @@ def test_cifar10_corrupt_batches(cifar, content, match):
     if content is None:
         path.write_bytes(pickle.dumps(_CIFAR_GOOD)[:-20])
     else:
-        _cifar_dump(path, content)
+        cifar_dump(path, content)
     with pytest.raises(ValueError, match=match) as info:
         load_cifar10(directory)
     assert "data_batch_5" in str(info.value)
@@ -529,7 +483,7 @@ def test_cifar10_corrupt_batches(cifar, content, match):
 
 def test_cifar10_str_keys_are_read_too(cifar):
     directory = cifar[0]
-    _cifar_dump(
+    cifar_dump(
         directory / "test_batch", {"data": _CIFAR_GOOD[b"data"], "labels": [3, 4]}
     )
     assert_array_equal(load_cifar10(directory).y_test, [3, 4])
@@ -540,7 +494,7 @@ def test_cifar10_str_keys_are_read_too(cifar):
 )
 def test_cifar10_corrupt_meta(cifar, content):
     directory = cifar[0]
-    _cifar_dump(directory / "batches.meta", content)
+    cifar_dump(directory / "batches.meta", content)
     with pytest.raises(ValueError, match="batches.meta"):
         load_cifar10(directory)
 

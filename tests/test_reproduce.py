@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cifar_files import cifar_make
 from numpy.testing import assert_allclose
 from threadpoolctl import threadpool_limits
 
@@ -120,3 +121,21 @@ def test_scale_only_control_by_hand():
         expected = (error @ scaled) * (1 - h[i] ** 2)
         # a cancelling element differs in its last bits from one BLAS to another
         assert_allclose(deltas[i - 1], expected, rtol=1e-12, atol=1e-14)
+
+
+def test_lenet_runs_on_cifar10_files(tmp_path):
+    """``--dataset cifar10`` trains the LeNet on CIFAR-10's python batches
+    (tiny synthetic ones here): 3-channel 32x32 images, no paper figures."""
+    data = tmp_path / "cifar-10-batches-py"
+    cifar_make(data, n_train=40, n_test=20)
+    argv = ["--experiment", "biotorch-lenet", "--dataset", "cifar10", "--quick"]
+    argv += ["--model", "bp", "--model", "dfa", "--data", str(data)]
+    with threadpool_limits(1):
+        rows = reproduce.main([*argv, "--out-dir", str(tmp_path)])["biotorch-lenet"]
+    assert [row["model"] for row in rows] == ["bp", "dfa"]
+    assert all(row["paper"] == "" and row["target_met"] == "" for row in rows)
+    assert all(row["n_train"] == 200 for row in rows)  # 5 batches of 40
+    table = (tmp_path / "reproduce_biotorch_lenet__bp_dfa__cifar10.md").read_text()
+    assert "CIFAR-10, 200 training and 20 test images" in table
+    with pytest.raises(SystemExit, match="seed001-table2 is an MNIST experiment"):
+        reproduce.main(["--experiment", "seed001-table2", "--dataset", "cifar10"])
