@@ -135,7 +135,7 @@ def test_lenet_runs_on_cifar10_files(tmp_path):
     assert [row["model"] for row in rows] == ["bp", "dfa"]
     assert all(row["paper"] == "" and row["target_met"] == "" for row in rows)
     assert all(row["n_train"] == 200 for row in rows)  # 5 batches of 40
-    table = (tmp_path / "reproduce_biotorch_lenet__bp_dfa__cifar10.md").read_text()
+    table = (tmp_path / "reproduce_biotorch_lenet__cifar10__bp_dfa.md").read_text()
     assert "CIFAR-10, 200 training and 20 test images" in table
     with pytest.raises(SystemExit, match="seed001-table2 is an MNIST experiment"):
         reproduce.main(["--experiment", "seed001-table2", "--dataset", "cifar10"])
