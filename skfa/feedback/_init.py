@@ -1,10 +1,19 @@
 """How feedback matrices are drawn (``feedback_init=``).
 
 Every draw uses a host NumPy generator, so the matrices do not depend on the
-device that trains. ``fan`` is ``shape[1]``, the width of the layer the
-matrix feeds its signal into; this is the dimension Nøkland's code uses
-(``ErrorFeedback``: ``1/sqrt(feedback:size(2))`` for a feedback tensor of
-shape (n_error, n_layer)).
+device that trains.
+
+Every built-in init draws a matrix: an array of ``shape`` is drawn as the
+2-D ``(shape[0], prod(shape[1:]))`` and reshaped back, the draws of a 2-D
+shape being that shape's own. ``fan`` is the matrix's second dimension,
+``prod(shape[1:])``: the width of the layer the matrix feeds its signal into;
+this is the dimension Nøkland's code uses (``ErrorFeedback``:
+``1/sqrt(feedback:size(2))`` for a feedback tensor of shape (n_error,
+n_layer)). For a kernel of shape ``(F, C, kh, kw)``, which stands in for a
+convolution's kernel and is carried down by the transposed convolution, the
+matrix is ``(F, C * kh * kw)``, one row per filter: ``fan = C * kh * kw``,
+the inputs each filter reads, and ``"identity"`` puts one 1 in each filter's
+row. A callable ``feedback_init`` receives the real shape.
 
 The structured matrices B1-B7 are those of the general feedback-alignment
 update rule's experiment 4 (Table 4). The paper writes their noise as
@@ -31,6 +40,7 @@ callable                   ``init(shape, rng)``, a NumPy array of ``shape``
 =========================  ==============================================
 """
 
+import functools
 import math
 
 import numpy as np
@@ -43,53 +53,92 @@ NOISE_STD = 0.01
 #: the densest and still sparse.
 SPARSE_DENSITY = 0.25
 
+_PARAMETERS = """
+    Parameters
+    ----------
+    shape : tuple of int
+        The shape of the array, of two dimensions or more; drawn as the
+        matrix ``(shape[0], prod(shape[1:]))``, whose second dimension is
+        ``fan``.
+    rng : numpy.random.Generator
+        The generator of the draw.
 
+    Returns
+    -------
+    B : ndarray of shape ``shape``
+        The draw, float64.
+"""
+
+
+def _matrix_init(draw):
+    """``draw(matrix, rng)`` on the 2-D view of ``shape``, reshaped back; the
+    docstring completed with the parameters every init shares."""
+
+    @functools.wraps(draw)
+    def init(shape, rng):
+        shape = tuple(shape)
+        return draw((shape[0], math.prod(shape[1:])), rng).reshape(shape)
+
+    init.__doc__ = draw.__doc__.rstrip() + "\n" + _PARAMETERS
+    return init
+
+
+@_matrix_init
 def uniform(shape, rng):
     """U(-0.5, 0.5), Lillicrap et al. (2016)."""
     return rng.uniform(-0.5, 0.5, size=shape)
 
 
+@_matrix_init
 def nokland(shape, rng):
-    """U(-1/sqrt(fan), 1/sqrt(fan)) with ``fan = shape[1]``, Nøkland (2016)."""
+    """U(-1/sqrt(fan), 1/sqrt(fan)), Nøkland (2016)."""
     bound = 1.0 / math.sqrt(shape[1])
     return rng.uniform(-bound, bound, size=shape)
 
 
+@_matrix_init
 def gaussian(shape, rng):
-    """N(0, 1/fan): standard deviation ``1/sqrt(shape[1])``."""
+    """N(0, 1/fan): standard deviation ``1/sqrt(fan)``."""
     return rng.normal(0.0, 1.0 / math.sqrt(shape[1]), size=shape)
 
 
+@_matrix_init
 def noise(shape, rng):
     """B7: N(0, 0.01**2)."""
     return rng.normal(0.0, NOISE_STD, size=shape)
 
 
+@_matrix_init
 def ones_noise(shape, rng):
-    """B1: a matrix of ones plus N(0, 0.01**2) noise."""
+    """B1: ones plus N(0, 0.01**2) noise."""
     return 1.0 + noise(shape, rng)
 
 
+@_matrix_init
 def identity(shape, rng):
-    """B2: the non-square identity, ones on the main diagonal."""
+    """B2: the non-square identity, ones on the main diagonal of the matrix."""
     return np.eye(*shape)
 
 
+@_matrix_init
 def identity_noise(shape, rng):
     """B3: the non-square identity plus N(0, 0.01**2) noise."""
     return identity(shape, rng) + noise(shape, rng)
 
 
+@_matrix_init
 def sparse_ones(shape, rng):
     """B4: each entry 1 with probability ``SPARSE_DENSITY``, else 0."""
     return (rng.random(shape) < SPARSE_DENSITY).astype(np.float64)
 
 
+@_matrix_init
 def ones_uniform(shape, rng):
-    """B5: a matrix of ones plus U(-0.01, 0.01)."""
+    """B5: ones plus U(-0.01, 0.01)."""
     return 1.0 + rng.uniform(-0.01, 0.01, size=shape)
 
 
+@_matrix_init
 def sparse_ones_noise(shape, rng):
     """B6: sparse ones (B4) plus N(0, 0.01**2) noise on every entry."""
     return sparse_ones(shape, rng) + noise(shape, rng)
@@ -115,9 +164,14 @@ def draw_feedback(shapes, init, rng):
     Parameters
     ----------
     shapes : iterable of tuple of int
+        The shapes to draw: ``(n_out, n_in)`` for a matrix, ``(F, C, kh,
+        kw)`` for a kernel (which the built-in inits draw as the matrix
+        ``(F, C * kh * kw)``).
     init : str or callable
-        A key of ``FEEDBACK_INITS`` or ``init(shape, rng) -> array``.
+        A key of ``FEEDBACK_INITS`` or ``init(shape, rng) -> array``, called
+        with each shape as it is.
     rng : numpy.random.Generator
+        The generator of the draws, shared by the shapes in order.
 
     Returns
     -------
