@@ -26,11 +26,10 @@ flat images); the output is always ``(m, F, H', W')``, which rules that work
 on rows (DFA and its relatives) see as ``n_out = F * H' * W'`` values.
 """
 
-import scipy.sparse as sp
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ._backend import is_numpy, namespace
-from ._windows import Windows, pair
+from ._windows import Windows, as_images, pair
 
 
 class Convolution:
@@ -137,7 +136,7 @@ class Convolution:
         Keeps the columns of ``h`` for :meth:`weight_gradient` of the same
         batch (the training step's next use of them)."""
         xp = namespace(h, W)
-        cols = self._columns(self._images(h, xp), xp)
+        cols = self._columns(h, xp)
         self._last = (h, cols)
         a = self._convolve(cols, W, h.shape[0], xp)
         a += xp.reshape(b, (1, self.filters, 1, 1))
@@ -146,7 +145,7 @@ class Convolution:
     def linear(self, x, W):
         """``conv(x, W)``: the forward map of a delta, without the bias."""
         xp = namespace(x, W)
-        return self._convolve(self._columns(self._images(x, xp), xp), W, x.shape[0], xp)
+        return self._convolve(self._columns(x, xp), W, x.shape[0], xp)
 
     def _convolve(self, cols, W, m, xp):
         # (m * H' * W', C * kh * kw) columns times the kernel: (m, F, H', W')
@@ -176,7 +175,7 @@ class Convolution:
         if last[0] is h:  # the batch of the last forward: its columns
             cols = last[1]
         else:
-            cols = self._columns(self._images(h, xp), xp)
+            cols = self._columns(h, xp)
         grad = xp.permute_dims(self._delta_rows(delta, xp), (1, 0)) @ cols
         return xp.reshape(grad, self.weight_shape)
 
@@ -187,21 +186,15 @@ class Convolution:
 
     # -- im2col and col2im ------------------------------------------------
 
-    def _images(self, h, xp):
-        # (m, C, H, W) from images or flat rows
-        if sp.issparse(h):
-            h = h.toarray()
-        if h.ndim == 4:
-            return h
-        return xp.reshape(h, (h.shape[0], *self.in_shape))
-
     def _delta_rows(self, delta, xp):
         # (m * H' * W', F): one row per sample and output position
         delta = xp.reshape(delta, (delta.shape[0], *self.out_shape))
         return xp.reshape(xp.permute_dims(delta, (0, 2, 3, 1)), (-1, self.filters))
 
-    def _columns(self, x, xp):
-        # (m * H' * W', C * kh * kw), columns in W's (C, kh, kw) order
+    def _columns(self, h, xp):
+        # (m * H' * W', C * kh * kw), columns in W's (C, kh, kw) order, of
+        # images, flat rows or a sparse matrix of them
+        x = as_images(h, self.in_shape, xp)
         (kh, kw), (sh, sw) = self.kernel_size, self.stride
         _, out_h, out_w = self.out_shape
         m, C = x.shape[:2]

@@ -14,6 +14,7 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.utils.validation import check_is_fitted
 
 from ._backend import to_host
+from ._layers import Dense
 
 #: fitted attributes an MLP keeps, copied when the skfa estimator has them
 _FITTED = (
@@ -48,8 +49,25 @@ def to_mlp(estimator, mlp_class):
         Its parameters are the estimator's, less the feedback ones; its
         weights, classes and training record are copies, as NumPy arrays on
         the host.
+
+    Raises
+    ------
+    ValueError
+        If the network has convolutions or pooling, which an MLP cannot hold.
     """
     check_is_fitted(estimator)
+    beyond = [
+        f"layer {i}: {layer!r}"
+        for i, layer in estimator._layers.items()
+        if not isinstance(layer, Dense)
+    ]
+    if beyond:
+        raise ValueError(
+            f"to_mlp cannot export this network: {type(estimator).__name__} has "
+            f"convolutions or pooling ({'; '.join(beyond)}), and scikit-learn's "
+            f"{mlp_class.__name__} holds dense layers only, so no MLP (nor its "
+            "ONNX export) predicts as this network does."
+        )
     names = mlp_class().get_params(deep=False)
     params = estimator.get_params(deep=False)
     mlp = mlp_class(**{name: params[name] for name in names})

@@ -26,7 +26,7 @@ in row-major order.
 import math
 
 from ._backend import namespace
-from ._windows import Windows
+from ._windows import Windows, as_images
 
 
 class _Pooling:
@@ -59,7 +59,7 @@ class _Pooling:
 
     def _images(self, x):
         xp = namespace(x)
-        return xp, xp.reshape(x, (x.shape[0], *self.in_shape))
+        return xp, as_images(x, self.in_shape, xp)
 
     def _unpooled(self, pieces, x, xp):
         return self.windows.add_back(pieces, x.shape[0], x.dtype, xp)
@@ -77,11 +77,14 @@ class MaxPooling(_Pooling):
         xp, images = self._images(x)
         patches = self.windows.patches(images, xp)
         out = xp.asarray(patches[0], copy=True)
-        winners = xp.zeros(out.shape, dtype=xp.int8)
+        # the smallest integer type that numbers the window's offsets
+        n = self.windows.n_offsets
+        index = xp.int8 if n <= 127 else xp.int16 if n <= 32767 else xp.int32
+        winners = xp.zeros(out.shape, dtype=index)
         for k, patch in enumerate(patches[1:], start=1):
             larger = patch > out
             out = xp.where(larger, patch, out)
-            winners = xp.where(larger, xp.asarray(k, dtype=xp.int8), winners)
+            winners = xp.where(larger, xp.asarray(k, dtype=index), winners)
         self._winners, self._last = winners, (x, out)
         return out
 

@@ -10,6 +10,7 @@ they were read from (the transpose: col2im, unpooling).
 """
 
 import numpy as np
+import scipy.sparse as sp
 
 from ._backend import supports_out
 
@@ -22,6 +23,17 @@ def pair(value, name):
     if len(value) != 2:
         raise ValueError(f"{name} must be an int or a pair of ints; got {value!r}.")
     return value
+
+
+def as_images(x, in_shape, xp):
+    """``x`` as ``(m, C, H, W)`` images of ``in_shape``: itself if it is
+    images, else its rows (flat images, or a sparse matrix of them, made
+    dense) reshaped."""
+    if sp.issparse(x):
+        x = x.toarray()
+    if x.ndim == 4:
+        return x
+    return xp.reshape(x, (x.shape[0], *in_shape))
 
 
 class Windows:

@@ -49,20 +49,22 @@ from ._windows import pair
 __all__ = ["Conv2D", "MaxPool2D", "AvgPool2D"]
 
 
-def _positive_pair(value, name, minimum=1):
-    try:
-        value = pair(value, name)
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"{name} must be an int or a pair of ints; got {value!r}."
-        ) from None
-    if min(value) < minimum:
-        raise ValueError(f"{name} must be at least {minimum}; got {value!r}.")
-    return value
-
-
 def _is_int(value):
     return isinstance(value, Integral) and not isinstance(value, bool)
+
+
+def _positive_pair(value, name, minimum=1):
+    # an int, or a pair of ints (bools and floats refused, not truncated)
+    values = (value, value) if _is_int(value) else value
+    try:
+        values = tuple(values)
+    except TypeError:
+        values = ()
+    if len(values) != 2 or not all(_is_int(v) for v in values):
+        raise ValueError(f"{name} must be an int or a pair of ints; got {value!r}.")
+    if min(values) < minimum:
+        raise ValueError(f"{name} must be at least {minimum}; got {value!r}.")
+    return tuple(int(v) for v in values)
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,11 @@ class Conv2D:
                     f"the zeros split evenly; got kernel_size={self.kernel_size!r}"
                     f", stride={self.stride!r}. Give the padding as ints."
                 )
+        elif isinstance(self.padding, str) and self.padding != "valid":
+            raise ValueError(
+                "padding must be an int, a pair of ints, 'valid' or 'same'; got "
+                f"{self.padding!r}."
+            )
         elif self.padding != "valid":
             _positive_pair(self.padding, "padding", minimum=0)
 

@@ -1,8 +1,8 @@
 """Feedback that learns: matrices that come to match the forward weights' transpose."""
 
-import math
 from numbers import Integral, Real
 
+from .._backend import namespace
 from .._compat import Interval
 from ._alignment import FA
 
@@ -71,8 +71,10 @@ class WeightMirror(FA, name="wm"):
     On a convolution the noise is a batch of images at the layer's input
     (behind its pooling stage, if any), ``B`` a kernel, and ``y.T @ x`` the
     kernel gradient of inputs ``x`` and outputs ``y``, which sums over the
-    output positions too: it is divided by their number, so that ``B`` again
-    tends to the kernel ``W_{i+1}`` itself.
+    output positions too: each kernel entry's sum is divided by the number
+    of positions where the entry meets the image (all of them, but fewer
+    near zero padding), so that ``B`` again tends to the kernel ``W_{i+1}``
+    itself, entry by entry.
 
     ``feedback_weights_`` holds ``[B_2, ..., B_L]`` as mirrored.
 
@@ -124,14 +126,19 @@ class WeightMirror(FA, name="wm"):
             # the noise enters the weighted map itself (behind any pooling
             # stage, which has no weights to mirror)
             W, layer = progress.weights[i], progress.layers[i].weighted
+            xp = namespace(W)
             x = progress.noise((self.n_noise, layer.n_in), self.noise_std, like=W)
             # y.T @ x with y = x @ W for a dense layer: the carrier of the
             # weight gradient of inputs x and outputs y
             y = layer.linear(x, W)
-            # the gradient sums over the samples and, for a convolution, over
-            # the output positions (n_out per bias): their mean mirrors W
-            positions = layer.n_out // math.prod(layer.bias_shape)
-            rate = float(self.learning_rate) / (self.n_noise * positions)
+            # the gradient sums each weight's products over the samples and,
+            # for a convolution, over the output positions where the weight
+            # meets the image (fewer near zero padding): the weight gradient
+            # of ones counts them (1 for a dense layer), and the mean mirrors W
+            meets = layer.weight_gradient(
+                xp.ones_like(x[:1, ...]), xp.ones_like(y[:1, ...])
+            )
+            rate = float(self.learning_rate) / self.n_noise
             B *= 1.0 - self.decay
-            B += rate * layer.carrier(layer.weight_gradient(x, y))
+            B += rate * layer.carrier(layer.weight_gradient(x, y) / meets)
         return feedback
