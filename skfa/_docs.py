@@ -163,7 +163,7 @@ _SECTIONS["parameters"] = """\
 
     feedback_init : str or callable, default='uniform'
         How the feedback matrices are drawn, with ``n`` the width of the layer
-        a matrix feeds:
+        a matrix feeds (for a kernel ``(F, C, kh, kw)``, ``n = C * kh * kw``):
 
         - 'uniform': U(-0.5, 0.5) (Lillicrap 2016);
         - 'nokland': U(-1/sqrt(n), 1/sqrt(n)) (Nøkland's code);

@@ -228,5 +228,11 @@ class FeedbackAlignmentRegressor(RegressorMixin, BaseFeedbackAlignment):
             Fitted, with copies of the weights (NumPy arrays on the host, also
             for a model fitted on a GPU or under array API dispatch) and the
             training record (``loss_curve_``, ``n_iter_``, ...).
+
+        Raises
+        ------
+        ValueError
+            If the network has convolutions or pooling, which an MLP cannot
+            hold.
         """
         return to_mlp(self, MLPRegressor)
