@@ -531,6 +531,17 @@ EXPERIMENTS = {
             "usf": (dict(feedback="usf"), 0.94),
             "brsf": (dict(feedback="brsf"), 0.91),
             "frsf": (dict(feedback="frsf"), 0.97),
+            # magnitudes at the forward weights' scale, N(0, 1/fan), where
+            # U(-0.5, 0.5)'s are several times larger (BioTorch draws them
+            # as it draws the weights)
+            "brsf, magnitudes N(0, 1/fan)": (
+                dict(feedback="brsf", feedback_init="gaussian"),
+                0.91,
+            ),
+            "frsf, magnitudes N(0, 1/fan)": (
+                dict(feedback="frsf", feedback_init="gaussian"),
+                0.97,
+            ),
             "kp": (dict(feedback="kp"), None),
         },
         settings=LENET_SETTINGS,
