@@ -2,21 +2,27 @@
 
 A :class:`Convolution` layer maps activations of shape ``(m, C, H, W)`` to
 ``(m, F, H', W')`` with a kernel ``W`` of shape ``(F, C, kh, kw)`` and one
-bias per filter. Every operation is one GEMM on the "columns" of the input
-(im2col: each output position's ``C * kh * kw`` receptive field as a row):
+bias per filter. Every operation is one batched GEMM on the "columns" of
+the input (im2col: ``cols(h)_n``, of shape ``(C * kh * kw, H' * W')``, holds
+sample ``n``'s receptive field of each output position as a column), with
+``W_flat`` the kernel as a ``(F, C * kh * kw)`` matrix and ``delta_n`` a
+sample's delta as ``(F, H' * W')``:
 
 ======================================  ======================================
-``forward(h, W, b)``                    ``cols(h) @ W_flat.T + b``
+``forward(h, W, b)``                    ``W_flat @ cols(h)_n + b``, each ``n``
 ``linear(x, W)``                        the same without the bias
 ``carrier(W)``                          ``W`` itself: the kernel
 ``carry(delta, M)``                     the transposed convolution of
-                                        ``delta`` with ``M``: ``delta_rows @
-                                        M_flat``, scattered back (col2im)
-``weight_gradient(h, delta)``           ``delta_rows.T @ cols(h)``
+                                        ``delta`` with ``M``: ``M_flat.T @
+                                        delta``, samples last, added back
+                                        (col2im)
+``weight_gradient(h, delta)``           ``sum_n delta_n @ cols(h)_n.T``
 ``bias_gradient(delta, xp)``            ``delta`` summed over samples and
                                         positions
 ======================================  ======================================
 
+This layout keeps every map in ``(m, F, H', W')`` order without a transpose:
+the products come out as the maps, the deltas go in as they are.
 ``cols`` is built with a loop over the ``kh * kw`` kernel offsets at most
 (for NumPy, one ``sliding_window_view``), never over samples or positions,
 and ``carry`` scatters back with one strided addition per kernel offset
@@ -138,21 +144,20 @@ class Convolution:
         xp = namespace(h, W)
         cols = self._columns(h, xp)
         self._last = (h, cols)
-        a = self._convolve(cols, W, h.shape[0], xp)
+        a = self._convolve(cols, W, xp)
         a += xp.reshape(b, (1, self.filters, 1, 1))
         return a
 
     def linear(self, x, W):
         """``conv(x, W)``: the forward map of a delta, without the bias."""
         xp = namespace(x, W)
-        return self._convolve(self._columns(x, xp), W, x.shape[0], xp)
+        return self._convolve(self._columns(x, xp), W, xp)
 
-    def _convolve(self, cols, W, m, xp):
-        # (m * H' * W', C * kh * kw) columns times the kernel: (m, F, H', W')
-        rows = cols @ xp.permute_dims(xp.reshape(W, (self.filters, -1)), (1, 0))
-        _, out_h, out_w = self.out_shape
-        rows = xp.reshape(rows, (m, out_h, out_w, self.filters))
-        return xp.permute_dims(rows, (0, 3, 1, 2))
+    def _convolve(self, cols, W, xp):
+        # the kernel times each sample's (C * kh * kw, H' * W') columns: one
+        # batched GEMM whose (m, F, H' * W') result is the maps, contiguous
+        maps = xp.matmul(xp.reshape(W, (self.filters, -1)), cols)
+        return xp.reshape(maps, (cols.shape[0], *self.out_shape))
 
     def carrier(self, W):
         """``W``: the kernel, as :meth:`carry` takes it."""
@@ -164,65 +169,76 @@ class Convolution:
         kernel ``M`` (``carrier(W)`` for backpropagation, or an array of
         ``carrier_shape`` in its place), of shape ``(m, C, H, W)``."""
         xp = namespace(delta, M)
-        rows = self._delta_rows(delta, xp)  # (m * H' * W', F)
-        cols = rows @ xp.reshape(M, (self.filters, -1))  # (m * H' * W', C*kh*kw)
-        return self._col2im(cols, delta.shape[0], xp)
+        m = delta.shape[0]
+        # the delta as (F, H' * W' * m), samples last: one GEMM gives every
+        # column as (C * kh * kw, H' * W' * m), which col2im adds back in long
+        # contiguous runs
+        samples_last = xp.permute_dims(self._delta_maps(delta, xp), (1, 2, 0))
+        kernel = xp.permute_dims(xp.reshape(M, (self.filters, -1)), (1, 0))
+        cols = kernel @ xp.reshape(samples_last, (self.filters, -1))
+        return self._col2im(cols, m, xp)
 
     def weight_gradient(self, h, delta):
-        """``delta_rows.T @ cols(h)``, of the kernel's shape ``(F, C, kh, kw)``."""
+        """The sum over samples of ``delta_n @ cols(h)_n.T``, of the kernel's
+        shape ``(F, C, kh, kw)``."""
         xp = namespace(h, delta)
         last = getattr(self, "_last", (None, None))
         if last[0] is h:  # the batch of the last forward: its columns
             cols = last[1]
         else:
             cols = self._columns(h, xp)
-        grad = xp.permute_dims(self._delta_rows(delta, xp), (1, 0)) @ cols
-        return xp.reshape(grad, self.weight_shape)
+        per_sample = xp.matmul(
+            self._delta_maps(delta, xp), xp.permute_dims(cols, (0, 2, 1))
+        )
+        return xp.reshape(xp.sum(per_sample, axis=0), self.weight_shape)
 
     def bias_gradient(self, delta, xp):
         """``delta`` summed over the samples and the positions: ``(F,)``."""
-        delta = xp.reshape(delta, (delta.shape[0], *self.out_shape))
-        return xp.sum(delta, axis=(0, 2, 3))
+        return xp.sum(self._delta_maps(delta, xp), axis=(0, 2))
 
     # -- im2col and col2im ------------------------------------------------
 
-    def _delta_rows(self, delta, xp):
-        # (m * H' * W', F): one row per sample and output position
-        delta = xp.reshape(delta, (delta.shape[0], *self.out_shape))
-        return xp.reshape(xp.permute_dims(delta, (0, 2, 3, 1)), (-1, self.filters))
+    def _delta_maps(self, delta, xp):
+        # (m, F, H' * W'): a view of the delta as maps, or as rows
+        return xp.reshape(delta, (delta.shape[0], self.filters, -1))
 
     def _columns(self, h, xp):
-        # (m * H' * W', C * kh * kw), columns in W's (C, kh, kw) order, of
-        # images, flat rows or a sparse matrix of them
+        # (m, C * kh * kw, H' * W'): each sample's columns, in W's (C, kh, kw)
+        # order, of images, flat rows or a sparse matrix of them
         x = as_images(h, self.in_shape, xp)
         (kh, kw), (sh, sw) = self.kernel_size, self.stride
         _, out_h, out_w = self.out_shape
         m, C = x.shape[:2]
         if is_numpy(xp):
-            # a view (m, C, H', W', kh, kw); the reshape below makes the copy
+            # a view (m, C, H', W', kh, kw); the reshape below makes the copy,
+            # reading whole rows of the input
             windows = sliding_window_view(
                 self.windows.padded(x, xp), (kh, kw), axis=(2, 3)
             )
             windows = windows[
                 :, :, : sh * (out_h - 1) + 1 : sh, : sw * (out_w - 1) + 1 : sw
             ]
-            windows = windows.transpose(0, 2, 3, 1, 4, 5)
+            windows = windows.transpose(0, 1, 4, 5, 2, 3)
         else:
-            # other namespaces: one strided slice per kernel offset
-            windows = xp.reshape(
-                xp.stack(self.windows.patches(x, xp), axis=-1),
-                (m, C, out_h, out_w, kh, kw),
-            )
-            windows = xp.permute_dims(windows, (0, 2, 3, 1, 4, 5))
-        return xp.reshape(windows, (m * out_h * out_w, C * kh * kw))
+            # other namespaces: one strided slice per kernel offset, stacked
+            # as (m, C, kh * kw, H', W')
+            windows = xp.stack(self.windows.patches(x, xp), axis=2)
+        return xp.reshape(windows, (m, C * kh * kw, out_h * out_w))
 
     def _col2im(self, cols, m, xp):
-        # the columns' values added back where they were read from: (m, C, H, W)
+        # (C * kh * kw, H' * W' * m) columns added back where they were read
+        # from: (m, C, H, W), C-contiguous
         C = self.in_shape[0]
-        kh, kw = self.kernel_size
         _, out_h, out_w = self.out_shape
-        cols = xp.reshape(cols, (m, out_h, out_w, C, kh * kw))
-        cols = xp.permute_dims(cols, (4, 0, 3, 1, 2))  # (kh * kw, m, C, H', W')
-        return self.windows.add_back(
-            (cols[k, ...] for k in range(kh * kw)), m, cols.dtype, xp
+        n_offsets = self.windows.n_offsets
+        cols = xp.reshape(cols, (C, n_offsets, out_h, out_w, m))
+        summed = self.windows.add_back(
+            (cols[:, k, ...] for k in range(n_offsets)),
+            m,
+            cols.dtype,
+            xp,
+            samples_last=True,
         )
+        images = xp.empty((m, *self.in_shape), dtype=cols.dtype)
+        images[...] = xp.permute_dims(summed, (3, 0, 1, 2))
+        return images

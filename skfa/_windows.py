@@ -97,20 +97,32 @@ class Windows:
         x = self.padded(x, xp)
         return [x[:, :, rows, columns] for rows, columns in self.offsets()]
 
-    def add_back(self, pieces, m, dtype, xp):
+    def add_back(self, pieces, m, dtype, xp, samples_last=False):
         """The ``(m, C, H, W)`` sum of ``pieces`` (one ``(m, C, H', W')`` array
         per offset, in the order of :meth:`offsets`) added where
-        :meth:`patches` read them: the transpose of :meth:`patches`."""
+        :meth:`patches` read them: the transpose of :meth:`patches`.
+
+        With ``samples_last``, the pieces are ``(C, H', W', m)`` and the sum
+        ``(C, H, W, m)``: the samples innermost, so that each addition runs
+        over long contiguous stretches (a convolution's col2im).
+        """
         C, H, W = self.in_shape
         ph, pw = self.padding
-        out = xp.zeros((m, C, H + 2 * ph, W + 2 * pw), dtype=dtype)
+        shape = (C, H + 2 * ph, W + 2 * pw)
+        out = xp.zeros((*shape, m) if samples_last else (m, *shape), dtype=dtype)
         inplace = supports_out(xp)  # NumPy and CuPy add into strided views
         for (rows, columns), piece in zip(self.offsets(), pieces):
+            where = (
+                (slice(None), rows, columns, slice(None))
+                if samples_last
+                else (slice(None), slice(None), rows, columns)
+            )
             if inplace:
-                view = out[:, :, rows, columns]
+                view = out[where]
                 view += piece
             else:
-                out[:, :, rows, columns] = out[:, :, rows, columns] + piece
+                out[where] = out[where] + piece
         if ph or pw:
-            out = out[:, :, ph : ph + H, pw : pw + W]
+            crop = (slice(ph, ph + H), slice(pw, pw + W))
+            out = out[(slice(None), *crop, ...)] if samples_last else out[(..., *crop)]
         return out
