@@ -136,6 +136,10 @@ class Convolution:
         # the columns of the last batch belong to that batch, not to the model
         return {k: v for k, v in self.__dict__.items() if k != "_last"}
 
+    def release(self):
+        """Drop the columns of the last forward batch."""
+        self.__dict__.pop("_last", None)
+
     def forward(self, h, W, b):
         """``a = conv(h, W) + b``, of shape ``(m, F, H', W')`` (a new array).
 

@@ -225,10 +225,10 @@ def predict_output(X, coefs, intercepts, activation, out_activation, xp, layers=
 
     n = X.shape[0]
     if n <= PREDICT_CHUNK or all(type(layer) is Dense for layer in layers.values()):
-        return output(X)
-    return xp.concat(
-        [
-            output(X[start : start + PREDICT_CHUNK])
-            for start in range(0, n, PREDICT_CHUNK)
-        ]
-    )
+        out = output(X)
+    else:
+        chunks = range(0, n, PREDICT_CHUNK)
+        out = xp.concat([output(X[start : start + PREDICT_CHUNK]) for start in chunks])
+    for layer in layers.values():
+        layer.release()  # a fitted model keeps nothing of the data it predicted
+    return out

@@ -35,7 +35,8 @@ A layer may keep, from its last ``forward``, what ``weight_gradient`` and
 ``carry`` of the same batch need again (a convolution's im2col columns, a max
 pool's winners): the training step calls them on one batch in turn, and
 never changes a layer's input in place in between; an input given as a new
-array is a new batch.
+array is a new batch. ``release()`` drops it (prediction calls it, so that a
+fitted model does not hold its last batch).
 """
 
 import math
@@ -157,6 +158,9 @@ class Dense:
     def bias_gradient(self, delta, xp):
         """``delta.sum(0)``."""
         return xp.sum(delta, axis=0)
+
+    def release(self):
+        """Nothing to drop: a dense layer keeps nothing of a batch."""
 
 
 def as_rows(h):

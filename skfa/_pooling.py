@@ -25,7 +25,7 @@ in row-major order.
 
 import math
 
-from ._backend import namespace
+from ._backend import apply_inplace, namespace
 from ._windows import Windows, as_images
 
 
@@ -45,11 +45,16 @@ class _Pooling:
             f"stride={self.windows.stride})"
         )
 
+    _BATCH = ("_winners", "_last", "_patches")
+
     def __getstate__(self):
         # what the last batch left (see forward) belongs to it, not to the model
-        return {
-            k: v for k, v in self.__dict__.items() if k not in ("_winners", "_last")
-        }
+        return {k: v for k, v in self.__dict__.items() if k not in self._BATCH}
+
+    def release(self):
+        """Drop what the last forward batch left."""
+        for name in self._BATCH:
+            self.__dict__.pop(name, None)
 
     def pooled(self, x):
         """``forward(x)``, taken from the last forward call when ``x`` is its
@@ -71,29 +76,37 @@ class MaxPooling(_Pooling):
     kind = "max"
 
     def forward(self, x):
-        """The pooled maps ``(m, C, H', W')``; remembers each window's winner
-        (the offset ``k`` of the window's first largest value) and, for the
-        next layer's weight gradient of the same batch, the pooled maps."""
+        """The pooled maps ``(m, C, H', W')``, kept, with the input's windows,
+        for the winners (found when a carry or ``linear`` first asks) and
+        for the next layer's weight gradient of the same batch."""
         xp, images = self._images(x)
         patches = self.windows.patches(images, xp)
         out = xp.asarray(patches[0], copy=True)
-        # the smallest integer type that numbers the window's offsets
-        n = self.windows.n_offsets
-        index = xp.int8 if n <= 127 else xp.int16 if n <= 32767 else xp.int32
-        winners = xp.zeros(out.shape, dtype=index)
-        for k, patch in enumerate(patches[1:], start=1):
-            larger = patch > out
-            out = xp.where(larger, patch, out)
-            winners = xp.where(larger, xp.asarray(k, dtype=index), winners)
-        self._winners, self._last = winners, (x, out)
+        for patch in patches[1:]:
+            out = apply_inplace(xp, xp.maximum, out, patch)
+        self._last, self._patches, self._winners = (x, out), patches, None
         return out
+
+    def _winner_masks(self):
+        # per offset, where it holds its window's first largest value in the
+        # last forward batch (rules that never cross the pool never ask)
+        if self._winners is None:
+            out, taken, masks = self._last[1], None, []
+            for patch in self._patches:
+                hit = patch == out
+                if taken is not None:
+                    hit = hit & ~taken
+                taken = hit if taken is None else taken | hit
+                masks.append(hit)
+            self._winners = masks
+        return self._winners
 
     def linear(self, x):
         """The values of ``x`` at the last forward batch's winners."""
         xp, x = self._images(x)
         out = None
-        for k, patch in enumerate(self.windows.patches(x, xp)):
-            chosen = xp.where(self._winners == k, patch, xp.zeros_like(patch))
+        for won, patch in zip(self._winner_masks(), self.windows.patches(x, xp)):
+            chosen = xp.where(won, patch, xp.zeros_like(patch))
             out = chosen if out is None else out + chosen
         return out
 
@@ -101,10 +114,7 @@ class MaxPooling(_Pooling):
         """A delta at the pooled maps handed to the winners of its window."""
         xp = namespace(delta)
         zero = xp.zeros_like(delta)
-        pieces = (
-            xp.where(self._winners == k, delta, zero)
-            for k in range(self.windows.n_offsets)
-        )
+        pieces = (xp.where(won, delta, zero) for won in self._winner_masks())
         return self._unpooled(pieces, delta, xp)
 
 
@@ -190,3 +200,8 @@ class Pooled:
     def bias_gradient(self, delta, xp):
         """``layer.bias_gradient(delta, xp)``."""
         return self.weighted.bias_gradient(delta, xp)
+
+    def release(self):
+        """Drop what the last forward batch left in the pool and the layer."""
+        self.pool.release()
+        self.weighted.release()

@@ -7,6 +7,7 @@ from numpy.testing import assert_allclose
 from skfa import FeedbackAlignmentClassifier, _forward
 from skfa._forward import OutputError, forward_pass
 from skfa._layers import Dense, LayerUnits, carrier_shapes, dense_layers, weight_shapes
+from skfa._pooling import MaxPooling
 from skfa.feedback import FEEDBACK_RULES, FeedbackRule
 from skfa.feedback._base import resolve_feedback
 from skfa.layers import Conv2D, MaxPool2D
@@ -147,3 +148,14 @@ def test_predicting_in_chunks_is_predicting_at_once(digits, monkeypatch):
     whole = clf.predict_proba(X)
     monkeypatch.setattr(_forward, "PREDICT_CHUNK", 7)
     assert_allclose(clf.predict_proba(X), whole, rtol=1e-12, atol=1e-15)
+
+
+def test_a_fitted_model_keeps_nothing_of_what_it_predicted(digits):
+    X, y = digits[0][:200], digits[2][:200]
+    clf = FeedbackAlignmentClassifier(
+        (Conv2D(4, 3), MaxPool2D(2), 8), input_shape=(8, 8), max_iter=1, random_state=0
+    ).fit(X, y)
+    clf.predict(X)
+    conv, pooled = clf._layers[1], clf._layers[2]
+    kept = [vars(conv), vars(pooled.pool), vars(pooled.weighted)]
+    assert not any(name in part for part in kept for name in MaxPooling._BATCH)
