@@ -543,6 +543,17 @@ EXPERIMENTS = {
                 0.97,
             ),
             "kp": (dict(feedback="kp"), None),
+            # B - W.T only decays by learning_rate * alpha / batch per step:
+            # 1e-6 here, so B keeps its draw; drawn smaller, it is mostly the
+            # updates that B and W share
+            "kp, feedback N(0, 1/fan)": (
+                dict(feedback="kp", feedback_init="gaussian"),
+                None,
+            ),
+            "kp, feedback N(0, 0.01**2)": (
+                dict(feedback="kp", feedback_init="noise"),
+                None,
+            ),
         },
         settings=LENET_SETTINGS,
         budget=30,
