@@ -73,3 +73,78 @@ def test_bench_peers_every_system_makes_a_pass(bench_peers, solver):
 def test_bench_peers_ratios_within_rounds(bench_peers):
     times = {"a": [1.0, 4.0, 2.0], "ref": [2.0, 4.0, 8.0]}
     assert bench_peers.within_rounds(times, "a", "ref") == 0.5
+
+
+@pytest.fixture
+def bench_conv():
+    spec = importlib.util.spec_from_file_location(
+        "bench_conv", BENCHMARKS / "bench_conv.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_bench_conv_every_system_makes_a_pass(bench_conv):
+    """Each system's pass runs (in this process; the script gives each its own),
+    and PyTorch's LeNet has skfa's weights, shape for shape."""
+    X, y = bench_conv.load(None, 160, quick=True)  # two batches
+    assert X.shape == (160, 784) and X.dtype == np.float32
+    assert 0 <= X.min() and X.max() <= 1
+    torch_available = bench_conv.torch_importable()
+    names = bench_conv.systems(torch_available)
+    assert {"MLPClassifier", "bp fast", "dfa fast", "dfa plain"} <= set(names)
+    assert ("torch bp" in names) == torch_available
+    assert names["bp plain"] == {"SKFA_NUMBA": "0"}
+    assert "bp plain" not in bench_conv.systems(torch_available, plain=False)
+    for name in names:
+        bench_conv.make_pass(name, X, y, bench_conv.settings())()
+    if torch_available:
+        from skfa import FeedbackAlignmentClassifier
+
+        model = FeedbackAlignmentClassifier(
+            hidden_layer_sizes=bench_conv.lenet(),
+            input_shape=bench_conv.IMAGE_SHAPE,
+            max_iter=1,
+            **bench_conv.settings(),
+        )
+        model.partial_fit(X, y, classes=np.unique(y))
+        weights, biases, _ = bench_conv.torch_lenet()
+        assert [W.size for W in model.coefs_] == [w.numel() for w in weights]
+        assert [b.shape[0] for b in model.intercepts_] == [b.numel() for b in biases]
+
+
+def test_bench_conv_ratios_and_targets(bench_conv):
+    times = {
+        "MLPClassifier": [1.0, 1.0],
+        "torch bp": [2.0, 4.0],
+        "bp fast": [3.0, 4.0],
+        "dfa fast": [2.0, 2.0],
+    }
+    assert bench_conv.within_rounds(times, "dfa fast", "torch bp") == 0.75
+    args = type("Args", (), dict(samples=10, quick=True, threads=1, rounds=2))
+    lines, verdicts = bench_conv.table(times, args)
+    assert verdicts == {("bp fast", "torch bp"): True, ("dfa fast", "torch bp"): True}
+    assert "| bp fast | 3.500 | 1.250 | 3.500 | torch bp <= 1.5: met |" in lines
+    assert bench_conv.verdict(1.0, 1.0, strict=True)[0] is False
+    del times["torch bp"]
+    lines, verdicts = bench_conv.table(times, args)
+    assert verdicts == {} and "| bp fast | 3.500 | n/a | 3.500 |  |" in lines
+
+
+def test_bench_conv_quick_in_processes(bench_conv, tmp_path, capsys):
+    """The script end to end: a process per system, the table, the file."""
+    out = tmp_path / "bench_conv.md"
+    argv = ["--quick", "--samples", "128", "--rounds", "1"]
+    argv += ["--systems", "dfa fast", "torch bp", "--out", str(out), "--note", "busy"]
+    times, verdicts = bench_conv.main(argv)
+    torch_available = bench_conv.torch_importable()
+    assert set(times) == {"MLPClassifier", "dfa fast"} | (
+        {"torch bp"} if torch_available else set()
+    )
+    assert all(len(t) == 1 and t[0] > 0 for t in times.values())
+    assert set(verdicts) == ({("dfa fast", "torch bp")} if torch_available else set())
+    text = out.read_text()
+    assert "--quick --samples 128" in text and "- **busy**" in text
+    assert text.count("\n| ") == 2 + len(times)  # header, rule, a row per system
+    assert "| system | s/pass |" in capsys.readouterr().out
