@@ -173,16 +173,19 @@ def derivative(activation, h, delta):
 
     Returns ``delta``, or None where no kernel applies (no numba, turned off,
     an activation without a kernel, arrays other than NumPy float arrays
-    of one dtype, or a convolution's 4-D maps); strided views such as DFA's
-    column blocks are fine.
+    of one dtype, a convolution's maps that are not C-contiguous); strided
+    views such as DFA's column blocks are fine, and a convolution's maps
+    ``(m, F, H', W')`` go as rows.
     """
-    if (
-        activation not in DERIVATIVES
-        or delta.ndim != 2  # the kernels loop over rows and columns
-        or not fused([h, delta], contiguous=False)
-    ):
+    if activation not in DERIVATIVES or not fused([h, delta], contiguous=False):
         return None
-    _compiled()[activation](h, delta)
+    rows = delta
+    if delta.ndim != 2:
+        # a convolution's maps (m, F, H', W'), as rows when that is a view
+        if not delta.flags.c_contiguous or h.shape != delta.shape:
+            return None
+        rows, h = delta.reshape(delta.shape[0], -1), h.reshape(h.shape[0], -1)
+    _compiled()[activation](h, rows)
     return delta
 
 

@@ -25,7 +25,7 @@ in row-major order.
 
 import math
 
-from ._backend import apply_inplace, namespace
+from ._backend import apply_inplace, namespace, supports_out
 from ._windows import Windows, as_images
 
 
@@ -113,9 +113,17 @@ class MaxPooling(_Pooling):
     def transpose(self, delta):
         """A delta at the pooled maps handed to the winners of its window."""
         xp = namespace(delta)
+        won = self._winner_masks()
+        if supports_out(xp) and self.windows.disjoint:
+            # windows side by side (NumPy, CuPy): each offset's share written
+            # once into its strided view, delta * mask (a tenth of where's
+            # time; a non-finite delta also reaches the losers, as NaN)
+            out = xp.zeros((delta.shape[0], *self.in_shape), dtype=delta.dtype)
+            for (rows, columns), mask in zip(self.windows.offsets(), won):
+                xp.multiply(delta, mask, out=out[:, :, rows, columns])
+            return out
         zero = xp.zeros_like(delta)
-        pieces = (xp.where(won, delta, zero) for won in self._winner_masks())
-        return self._unpooled(pieces, delta, xp)
+        return self._unpooled((xp.where(mask, delta, zero) for mask in won), delta, xp)
 
 
 class AvgPooling(_Pooling):

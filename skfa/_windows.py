@@ -69,6 +69,13 @@ class Windows:
         """``kh * kw``, the offsets of the window."""
         return self.size[0] * self.size[1]
 
+    @property
+    def disjoint(self):
+        """Whether no two windows share an input (stride at least the size,
+        no padding): :meth:`patches` then reads each input at most once."""
+        (kh, kw), (sh, sw) = self.size, self.stride
+        return sh >= kh and sw >= kw and not any(self.padding)
+
     def offsets(self):
         """The slices ``(rows, columns)`` of the padded input that each offset
         ``(i, j)`` of the window meets at the output positions, ``i`` slowest."""
