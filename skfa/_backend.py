@@ -102,7 +102,9 @@ def float_dtypes(X):
     ``(float64, float32)``, and float16 where the namespace has it, which
     :func:`half_to_single` then moves up: every other dtype becomes float64.
     """
-    xp = namespace(X)
+    # without array API dispatch, input of another library is converted to
+    # NumPy by the validation (scikit-learn's rule), so NumPy's dtypes apply
+    xp = namespace(X) if get_config()["array_api_dispatch"] else numpy_namespace
     half = (xp.float16,) if hasattr(xp, "float16") else ()
     return xp.float64, xp.float32, *half
 
