@@ -17,7 +17,7 @@ convolution's whole output map.
 
 Run from a checkout (``--out examples/figures`` redraws the figure)::
 
-    python examples/convolutional_rules.py             # load_digits, 20 epochs: 1 min
+    python examples/convolutional_rules.py             # load_digits, 20 epochs: 20 s
     python examples/convolutional_rules.py --quick     # 4 epochs
     python examples/convolutional_rules.py --data DIR  # MNIST, 5 epochs: 15 min
 
