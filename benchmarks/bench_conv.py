@@ -51,18 +51,16 @@ Targets: skfa's bp (fast path) within 1.5x of torch bp's pass time; skfa's dfa
 
 import argparse
 import datetime
-import json
 import os
 import platform
 import shlex
 import statistics
 import subprocess
 import sys
-import time
-import warnings
 from pathlib import Path
 
 import numpy as np
+from _rounds import check_quick, serve, time_in_rounds, torch_importable, within_rounds
 
 SKFA_RULES = ("bp", "fa", "dfa")
 TARGETS = (  # (system, reference, ratio it must stay under or at, strict)
@@ -233,25 +231,7 @@ def worker(args):
 
         torch.set_num_threads(args.threads)
         torch.set_num_interop_threads(1)
-    one_pass = make_pass(args.worker, X, y, settings())
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        one_pass()  # the warm-up: compilation, first allocations, caches
-        print("ready", flush=True)
-        for line in sys.stdin:
-            if line.strip() != "run":
-                break
-            start = time.perf_counter()
-            one_pass()
-            print(json.dumps(time.perf_counter() - start), flush=True)
-
-
-def torch_importable():
-    try:
-        import torch  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    serve(make_pass(args.worker, X, y, settings()))
 
 
 def run(args):
@@ -263,41 +243,11 @@ def run(args):
             for name, env in names.items()
             if name in args.systems or name == "MLPClassifier"
         }
-    workers = {}
     base = [sys.executable, os.path.abspath(__file__)]
     base += ["--samples", str(args.samples), "--threads", str(args.threads)]
     base += ["--quick"] if args.quick else ["--data", str(args.data)]
-    try:
-        for name, env in names.items():
-            # one at a time, so that no warm-up overlaps another
-            process = subprocess.Popen(
-                [*base, "--worker", name],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                text=True,
-                env={**os.environ, **thread_environment(args.threads), **env},
-            )
-            workers[name] = process
-            if process.stdout.readline().strip() != "ready":
-                raise RuntimeError(f"the worker of {name!r} failed to start")
-        times = {name: [] for name in names}
-        for round_ in range(args.rounds):
-            for name, process in workers.items():
-                time.sleep(args.pause)  # the previous system's threads go idle
-                process.stdin.write("run\n")
-                process.stdin.flush()
-                times[name].append(json.loads(process.stdout.readline()))
-            print(f"round {round_ + 1}/{args.rounds} done", flush=True)
-    finally:
-        for process in workers.values():
-            process.stdin.close()
-            process.wait()
-    return times
-
-
-def within_rounds(times, name, reference):
-    """The median over rounds of ``name``'s time over ``reference``'s in the round."""
-    return statistics.median(a / b for a, b in zip(times[name], times[reference]))
+    environment = thread_environment(args.threads)
+    return time_in_rounds(base, names, args.rounds, args.pause, environment=environment)
 
 
 def verdict(ratio, target, strict):
@@ -440,10 +390,7 @@ def main(argv=None):
         args.samples = 512 if args.quick else 10_000
     if args.worker:
         return worker(args)
-    if args.quick:
-        args.rounds, args.pause = min(args.rounds, 2), 0.0
-    elif args.data is None:
-        parser.error("--data DIR (the MNIST IDX files) is needed without --quick")
+    check_quick(parser, args)
     unknown = set(args.systems or ()) - set(systems(True))
     if unknown:
         parser.error(f"unknown systems {sorted(unknown)}; known: {list(systems(True))}")

@@ -36,15 +36,12 @@ PyTorch's.
 """
 
 import argparse
-import json
 import os
 import statistics
-import subprocess
 import sys
-import time
-import warnings
 
 import numpy as np
+from _rounds import check_quick, serve, time_in_rounds, torch_importable, within_rounds
 
 SKFA_RULES = ("bp", "fa", "dfa")
 TARGETS = (
@@ -284,65 +281,16 @@ def make_pass(name, X, y, params):
 def worker(args):
     """A system's own process: build it, warm it up, then time a pass per request."""
     X, y = load(args.data, args.samples, args.quick)
-    one_pass = make_pass(args.worker, X, y, settings(args.solver, args.quick))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        one_pass()  # the warm-up: compilation, first allocations, caches
-        print("ready", flush=True)
-        for line in sys.stdin:
-            if line.strip() != "run":
-                break
-            start = time.perf_counter()
-            one_pass()
-            print(json.dumps(time.perf_counter() - start), flush=True)
-
-
-def torch_importable():
-    try:
-        import torch  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    serve(make_pass(args.worker, X, y, settings(args.solver, args.quick)))
 
 
 def run(solver, args):
     """Time every system over interleaved rounds; return ``{name: [seconds]}``."""
     names = systems(torch_importable() and not args.no_torch)
-    workers = {}
     base = [sys.executable, os.path.abspath(__file__), "--solver", solver]
     base += ["--samples", str(args.samples)]
     base += ["--quick"] if args.quick else ["--data", str(args.data)]
-    for name, env in names.items():
-        # one at a time, so that no warm-up overlaps another
-        process = subprocess.Popen(
-            [*base, "--worker", name],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-            env={**os.environ, **env},
-        )
-        if process.stdout.readline().strip() != "ready":
-            raise RuntimeError(f"the worker of {name!r} failed to start")
-        workers[name] = process
-    times = {name: [] for name in names}
-    try:
-        for round_ in range(args.rounds):
-            for name, process in workers.items():
-                time.sleep(args.pause)  # the previous system's threads go idle
-                process.stdin.write("run\n")
-                process.stdin.flush()
-                times[name].append(json.loads(process.stdout.readline()))
-            print(f"{solver}: round {round_ + 1}/{args.rounds} done", flush=True)
-    finally:
-        for process in workers.values():
-            process.stdin.close()
-            process.wait()
-    return times
-
-
-def within_rounds(times, name, reference):
-    """The median over rounds of ``name``'s time over ``reference``'s in the round."""
-    return statistics.median(a / b for a, b in zip(times[name], times[reference]))
+    return time_in_rounds(base, names, args.rounds, args.pause, label=f"{solver}: ")
 
 
 def report(solver, times, args):
@@ -391,10 +339,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.worker:
         return worker(args)
-    if args.quick:
-        args.rounds, args.pause = min(args.rounds, 2), 0.0
-    elif args.data is None:
-        parser.error("--data DIR (the MNIST IDX files) is needed without --quick")
+    check_quick(parser, args)
     verdicts = {}
     for solver in args.solvers:
         verdicts[solver] = report(solver, run(solver, args), args)

@@ -571,7 +571,8 @@ EXPERIMENTS = {
             "LeNet-5's layout: 6 kernels of 5x5 (padding 2), 2x2 max pool, 16 "
             "kernels of 5x5, 2x2 max pool, dense 120, output 10; tanh; float32; "
             "SGD at 0.01, Nesterov momentum 0.9, batch 128, weight decay 1e-4; "
-            "feedback U(-0.5, 0.5) for every rule; 30 epochs (our budget). "
+            "feedback U(-0.5, 0.5) unless the model names another; 30 epochs (our "
+            "budget). "
             "BioTorch's figures come from its own LeNet and training, so they "
             "are a bar, not the same experiment"
         ),

@@ -1,0 +1,160 @@
+"""What the speed benchmarks share: a process per system, timed in rounds.
+
+Not a benchmark itself. ``bench_peers.py`` and ``bench_conv.py`` run every
+system in a worker process of its own (the script again, with ``--worker
+NAME``): the worker loads the data, builds its model, makes one warm-up pass
+and says ``ready``; then the systems take turns, one pass each per round, so
+that the machine's drift hits them alike. A round sends each worker ``run``
+and reads back the seconds of its pass as JSON; closing a worker's standard
+input ends it. The scripts import this module as ``_rounds`` (a script's own
+folder is the first entry of ``sys.path``).
+"""
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+import warnings
+
+
+def torch_importable():
+    """Whether PyTorch can be imported (it is never a dependency of skfa).
+
+    Returns
+    -------
+    bool
+        True when ``import torch`` succeeds.
+    """
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def check_quick(parser, args):
+    """Settle ``--quick`` against ``--data``, ``--rounds`` and ``--pause``.
+
+    With ``--quick``, two rounds at the most and no pause; without it,
+    ``--data`` is needed (``parser.error`` exits otherwise).
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The script's parser, for its error message.
+    args : argparse.Namespace
+        The parsed options ``quick``, ``data``, ``rounds`` and ``pause``;
+        ``rounds`` and ``pause`` are set in place.
+    """
+    if args.quick:
+        args.rounds, args.pause = min(args.rounds, 2), 0.0
+    elif args.data is None:
+        parser.error("--data DIR (the MNIST IDX files) is needed without --quick")
+
+
+def serve(one_pass):
+    """A worker's loop: warm up, say ``ready``, then time a pass per request.
+
+    Every line ``run`` on standard input makes one pass and prints its
+    seconds as JSON; any other line, or the end of the input, stops the loop.
+    Warnings are silenced throughout.
+
+    Parameters
+    ----------
+    one_pass : callable
+        Makes one pass over the data, without arguments.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        one_pass()  # the warm-up: compilation, first allocations, caches
+        print("ready", flush=True)
+        for line in sys.stdin:
+            if line.strip() != "run":
+                break
+            start = time.perf_counter()
+            one_pass()
+            print(json.dumps(time.perf_counter() - start), flush=True)
+
+
+def time_in_rounds(command, systems, rounds, pause, label="", environment=None):
+    """Time every system in its own worker process over interleaved rounds.
+
+    The workers start one at a time, so that no warm-up overlaps another, and
+    each is waited for until it says ``ready``. Every worker is closed at the
+    end, and also when a worker fails to start or a round fails.
+
+    Parameters
+    ----------
+    command : list of str
+        The command line of a worker, without ``--worker NAME`` (appended for
+        each system).
+    systems : dict
+        Each system's name and the environment variables of its process.
+    rounds : int
+        How many passes each system makes, one per round.
+    pause : float
+        Seconds of sleep before each pass, so that the previous system's
+        threads go idle.
+    label : str, default=""
+        Put before the line ``round i/n done`` printed after each round.
+    environment : dict, optional
+        Variables every worker gets (a system's own take precedence), on top
+        of this process's environment.
+
+    Returns
+    -------
+    times : dict
+        Each system's name and the list of its pass times in seconds, one a
+        round.
+
+    Raises
+    ------
+    RuntimeError
+        When a worker does not say ``ready``.
+    """
+    workers = {}
+    try:
+        for name, env in systems.items():
+            process = subprocess.Popen(
+                [*command, "--worker", name],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+                env={**os.environ, **(environment or {}), **env},
+            )
+            workers[name] = process
+            if process.stdout.readline().strip() != "ready":
+                raise RuntimeError(f"the worker of {name!r} failed to start")
+        times = {name: [] for name in systems}
+        for round_ in range(rounds):
+            for name, process in workers.items():
+                time.sleep(pause)  # the previous system's threads go idle
+                process.stdin.write("run\n")
+                process.stdin.flush()
+                times[name].append(json.loads(process.stdout.readline()))
+            print(f"{label}round {round_ + 1}/{rounds} done", flush=True)
+    finally:
+        for process in workers.values():
+            process.stdin.close()
+            process.wait()
+    return times
+
+
+def within_rounds(times, name, reference):
+    """The median over rounds of ``name``'s time over ``reference``'s in the round.
+
+    Parameters
+    ----------
+    times : dict
+        Each system's name and its pass times, one a round.
+    name, reference : str
+        The system and the one it is measured against.
+
+    Returns
+    -------
+    float
+        The median of the rounds' ratios.
+    """
+    return statistics.median(a / b for a, b in zip(times[name], times[reference]))
