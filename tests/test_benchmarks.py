@@ -11,16 +11,24 @@ from numpy.testing import assert_allclose
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
-@pytest.fixture
-def bench_depth(monkeypatch):
-    monkeypatch.syspath_prepend(str(BENCHMARKS))  # it imports bench_mnist
-    spec = importlib.util.spec_from_file_location(
-        "bench_depth", BENCHMARKS / "bench_depth.py"
-    )
+def script(monkeypatch, name):
+    """Import ``benchmarks/{name}.py`` as a module; the fixtures yield from it.
+
+    The benchmarks folder goes on ``sys.path`` meanwhile, as it is when the
+    script runs: the scripts import ``_rounds`` and ``bench_mnist`` beside them.
+    """
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     yield module
-    sys.modules.pop("bench_mnist", None)
+    for imported in ("_rounds", "bench_mnist"):
+        sys.modules.pop(imported, None)
+
+
+@pytest.fixture
+def bench_depth(monkeypatch):
+    yield from script(monkeypatch, "bench_depth")
 
 
 def test_per_layer_cost_and_spread(bench_depth):
@@ -48,14 +56,7 @@ def test_bench_depth_quick(bench_depth, capsys):
 
 @pytest.fixture
 def bench_peers(monkeypatch):
-    monkeypatch.syspath_prepend(str(BENCHMARKS))  # it imports bench_mnist
-    spec = importlib.util.spec_from_file_location(
-        "bench_peers", BENCHMARKS / "bench_peers.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    yield module
-    sys.modules.pop("bench_mnist", None)
+    yield from script(monkeypatch, "bench_peers")
 
 
 @pytest.mark.parametrize("solver", ["sgd", "adam"])
@@ -76,13 +77,8 @@ def test_bench_peers_ratios_within_rounds(bench_peers):
 
 
 @pytest.fixture
-def bench_conv():
-    spec = importlib.util.spec_from_file_location(
-        "bench_conv", BENCHMARKS / "bench_conv.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def bench_conv(monkeypatch):
+    yield from script(monkeypatch, "bench_conv")
 
 
 def test_bench_conv_every_system_makes_a_pass(bench_conv):
