@@ -13,7 +13,7 @@ import numpy as np
 from sklearn.datasets import fetch_openml
 from sklearn.utils import Bunch
 
-from ._mnist import _checksums
+from ._files import check_digest, check_float_dtype, checksums, read_verified
 
 _TRAIN_BATCHES = tuple(f"data_batch_{i}" for i in range(1, 6))
 _TEST_BATCH = "test_batch"
@@ -171,35 +171,19 @@ def _read_directory(directory, verify):
             f"pass the directory of the python version's batches (or the one "
             f"holding {_SUBDIRECTORY}/ or {_ARCHIVE}), or the archive itself."
         )
-    sums = _checksums(directory) if verify else {}
-    raw = {}
-    for name in _FILES:
-        try:
-            raw[name] = (directory / name).read_bytes()
-        except OSError as exc:
-            raise ValueError(f"{name} cannot be read: {exc}") from None
-        if name in sums and hashlib.sha256(raw[name]).hexdigest() != sums[name]:
-            raise ValueError(
-                f"{name} does not match its SHA256 in {directory / 'SHA256SUMS'}: "
-                "the file is corrupt or not the original."
-            )
-    return raw
+    sums = checksums(directory) if verify else {}
+    return {name: read_verified(directory / name, sums) for name in _FILES}
 
 
 def _read_archive(archive, verify):
     """``{filename: bytes}`` of the seven files in the tar archive, in memory."""
-    sums = _checksums(archive.parent) if verify else {}
+    sums = checksums(archive.parent) if verify else {}
     if archive.name in sums:
         digest = hashlib.sha256()
         with archive.open("rb") as f:
             for chunk in iter(lambda: f.read(1 << 20), b""):
                 digest.update(chunk)
-        if digest.hexdigest() != sums[archive.name]:
-            raise ValueError(
-                f"{archive.name} does not match its SHA256 in "
-                f"{archive.parent / 'SHA256SUMS'}: the archive is corrupt or not "
-                "the original."
-            )
+        check_digest(archive, digest.hexdigest(), sums, what="archive")
     raw = {}
     try:
         # one pass over the members, in their order: no seeking back in gzip
@@ -381,11 +365,7 @@ def load_cifar10(path=None, *, return_X_y=False, dtype=np.float32, verify=True):
     ...     "data/cifar-10-python.tar.gz", return_X_y=True
     ... )  # doctest: +SKIP
     """
-    if not np.issubdtype(np.dtype(dtype), np.floating):
-        raise ValueError(
-            f"dtype={dtype!r} is not a floating-point dtype: the images are "
-            "scaled to [0, 1]. Use numpy.float32 (the default) or numpy.float64."
-        )
+    check_float_dtype(dtype)
     if path is None:
         *arrays, target_names = _from_openml(dtype)
     else:

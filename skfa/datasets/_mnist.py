@@ -1,7 +1,6 @@
 """MNIST from its original IDX files, or from OpenML when no path is given."""
 
 import gzip
-import hashlib
 import os
 import warnings
 import zlib
@@ -10,6 +9,8 @@ from pathlib import Path
 import numpy as np
 from sklearn.datasets import fetch_openml
 from sklearn.utils import Bunch
+
+from ._files import check_float_dtype, checksums, read_verified
 
 _FILES = {
     "train_images": "train-images-idx3-ubyte",
@@ -30,40 +31,13 @@ def _find(directory, name):
     return None
 
 
-def _checksums(directory):
-    """``{filename: hex digest}`` from ``directory/SHA256SUMS``, or ``{}``."""
-    sums = directory / "SHA256SUMS"
-    if not sums.is_file():
-        return {}
-    expected = {}
-    for number, line in enumerate(sums.read_text().splitlines(), start=1):
-        if not line.strip():
-            continue
-        fields = line.split(maxsplit=1)
-        if len(fields) != 2:
-            raise ValueError(
-                f"{sums} line {number} is not '<sha256 hex digest>  <filename>': "
-                f"{line!r}."
-            )
-        expected[fields[1].strip().lstrip("*")] = fields[0].lower()
-    return expected
-
-
 def _read_idx(path, kind, sums):
     """Parse one IDX file, after checking it against ``sums`` if it is listed.
 
     The layout is a big-endian uint32 magic number, one big-endian uint32 per
     dimension, then the uint8 payload in C order.
     """
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ValueError(f"{path.name} cannot be read: {exc}") from None
-    if path.name in sums and hashlib.sha256(raw).hexdigest() != sums[path.name]:
-        raise ValueError(
-            f"{path.name} does not match its SHA256 in "
-            f"{path.parent / 'SHA256SUMS'}: the file is corrupt or not the original."
-        )
+    raw = read_verified(path, sums)
     if path.suffix == ".gz":
         try:
             raw = gzip.decompress(raw)
@@ -219,11 +193,7 @@ def load_mnist(path=None, *, return_X_y=False, dtype=np.float32, verify=True):
     ...     "data/mnist", return_X_y=True
     ... )  # doctest: +SKIP
     """
-    if not np.issubdtype(np.dtype(dtype), np.floating):
-        raise ValueError(
-            f"dtype={dtype!r} is not a floating-point dtype: the images are "
-            "scaled to [0, 1]. Use numpy.float32 (the default) or numpy.float64."
-        )
+    check_float_dtype(dtype)
     arrays = _from_openml(dtype) if path is None else _from_files(path, dtype, verify)
     if return_X_y:
         return arrays
@@ -255,7 +225,7 @@ def _from_files(path, dtype, verify):
         raise FileNotFoundError(
             f"{directory} lacks the MNIST file(s) {', '.join(missing)} (plain or .gz)."
         )
-    sums = _checksums(directory) if verify else {}
+    sums = checksums(directory) if verify else {}
 
     arrays = []
     for split in ("train", "test"):
