@@ -795,10 +795,10 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         X, y, sample_weight = probe
         forward, error, _ = self._forward_and_error(X, y, sample_weight, xp)
         weights = dict(enumerate(self.coefs_, start=1))
-        kinds = kinds_beyond_dense(forward.layers)
         try:
             deltas = rule.hidden_deltas(forward, error, y, weights, feedback)
         except (ValueError, TypeError, IndexError) as exc:
+            kinds = kinds_beyond_dense(forward.layers)
             if not kinds:
                 raise
             raise ValueError(

@@ -174,7 +174,6 @@ class Pooled:
         self.in_shape = pool.in_shape
         self.n_in = math.prod(pool.in_shape)
         self.n_out = layer.n_out
-        self.out_shape = getattr(layer, "out_shape", None)
 
     def __repr__(self):
         return f"Pooled({self.pool!r}, {self.weighted!r})"
