@@ -32,9 +32,10 @@ flat images); the output is always ``(m, F, H', W')``, which rules that work
 on rows (DFA and its relatives) see as ``n_out = F * H' * W'`` values.
 """
 
+import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ._backend import is_numpy, namespace
+from ._backend import asarray_like, is_numpy, namespace
 from ._windows import Windows, as_images, pair
 
 
@@ -129,6 +130,16 @@ class Convolution:
         """The layer itself: its whole map is weighted (see
         :class:`~skfa._pooling.Pooled`)."""
         return self
+
+    def weight_uses(self, like):
+        """How many output positions each kernel entry meets in one sample
+        (fewer near zero padding): what :meth:`weight_gradient` sums over per
+        sample, shaped like the kernel, in the namespace, device and dtype of
+        ``like``. Geometry alone: counted once, on the host."""
+        if not hasattr(self, "_uses"):
+            ones = np.ones((1, *self.in_shape))
+            self._uses = self.weight_gradient(ones, np.ones((1, *self.out_shape)))
+        return asarray_like(self._uses, like)
 
     # -- the protocol -----------------------------------------------------
 

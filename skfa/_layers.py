@@ -24,6 +24,8 @@ The protocol, for layer ``i`` with weights ``W_i`` and biases ``b_i``:
 ``weight_shape``, ``carrier_shape``     shapes of ``W`` and of ``carrier(W)``
 ``bias_shape``                          the shape of ``b``
 ``fan_in``, ``fan_out``                 for Glorot's initialisation
+``weight_uses(like)``                   uses of each weight per sample (1;
+                                        a kernel's positions): weight mirroring
 ======================================  ======================================
 
 Rules that send an error straight to a layer (DFA and its relatives) see the
@@ -120,6 +122,10 @@ class Dense:
         """The layer itself: its whole map is weighted (see
         :class:`~skfa._pooling.Pooled`)."""
         return self
+
+    def weight_uses(self, like):
+        """How many times each weight is used per sample: once."""
+        return 1
 
     @property
     def fan_out(self):

@@ -2,7 +2,6 @@
 
 from numbers import Integral, Real
 
-from .._backend import namespace
 from .._compat import Interval
 from ._alignment import FA
 
@@ -126,19 +125,17 @@ class WeightMirror(FA, name="wm"):
             # the noise enters the weighted map itself (behind any pooling
             # stage, which has no weights to mirror)
             W, layer = progress.weights[i], progress.layers[i].weighted
-            xp = namespace(W)
             x = progress.noise((self.n_noise, layer.n_in), self.noise_std, like=W)
             # y.T @ x with y = x @ W for a dense layer: the carrier of the
             # weight gradient of inputs x and outputs y
             y = layer.linear(x, W)
             # the gradient sums each weight's products over the samples and,
             # for a convolution, over the output positions where the weight
-            # meets the image (fewer near zero padding): the weight gradient
-            # of ones counts them (1 for a dense layer), and the mean mirrors W
-            meets = layer.weight_gradient(
-                xp.ones_like(x[:1, ...]), xp.ones_like(y[:1, ...])
-            )
+            # meets the image (fewer near zero padding; once for a dense
+            # layer): their mean mirrors W
             rate = float(self.learning_rate) / self.n_noise
             B *= 1.0 - self.decay
-            B += rate * layer.carrier(layer.weight_gradient(x, y) / meets)
+            B += rate * layer.carrier(
+                layer.weight_gradient(x, y) / layer.weight_uses(W)
+            )
         return feedback
