@@ -87,7 +87,9 @@ def _relu_derivative(h, delta, xp):
 
 
 def _fused(name, ufuncs):
-    # the compiled one-pass kernel where it applies (skfa._kernels), else ufuncs
+    # the compiled one-pass kernel where it applies (skfa._kernels), else
+    # ufuncs; _kernels.derivative checks delta's shape against h's first, on
+    # both paths (and for the identity, which has no kernel)
     def derivative(h, delta, xp):
         fused = _kernels.derivative(name, h, delta)
         return ufuncs(h, delta, xp) if fused is None else fused
@@ -97,7 +99,7 @@ def _fused(name, ufuncs):
 
 
 DERIVATIVES = {
-    "identity": _identity_derivative,
+    "identity": _fused("identity", _identity_derivative),
     "logistic": _fused("logistic", _logistic_derivative),
     "tanh": _fused("tanh", _tanh_derivative),
     "relu": _fused("relu", _relu_derivative),

@@ -22,7 +22,14 @@ The kernels apply to host NumPy arrays that are C-contiguous and share one
 dtype, which is what the estimators train on; arrays of other namespaces
 (CuPy, the array API) and anything unusual take the optimizers' ufunc path,
 with the same results up to float rounding. Setting the environment variable
-``SKFA_NUMBA=0`` turns the kernels off (the benchmarks time both paths).
+``SKFA_NUMBA`` to ``0``, ``false``, ``off`` or ``no`` (any case) turns the
+kernels off (the benchmarks time both paths); ``1``, ``true``, ``on``,
+``yes``, empty or unset leaves them on, and any other value is an error.
+
+Both paths check the shapes of the arrays they are given first (shape
+comparisons only, no pass over the data), so that a delta or a gradient of
+the wrong shape is the same :class:`ValueError` with the kernels on or off,
+never a read past an array's end.
 """
 
 import functools
@@ -139,6 +146,41 @@ def _compiled():
 DERIVATIVES = ("tanh", "logistic", "relu")
 
 
+#: The values of ``SKFA_NUMBA`` that turn the kernels off, and those that
+#: leave them on (compared in lower case, without surrounding spaces; an
+#: empty value counts as unset).
+OFF_VALUES = ("0", "false", "off", "no")
+ON_VALUES = ("1", "true", "on", "yes")
+
+
+def enabled():
+    """Whether the kernels are to be used: numba is installed and
+    ``SKFA_NUMBA`` does not turn them off.
+
+    Raises
+    ------
+    ValueError
+        When ``SKFA_NUMBA`` is set to a value that is neither on nor off.
+    """
+    return NUMBA_INSTALLED and _switch(os.environ.get("SKFA_NUMBA", ""))
+
+
+@functools.lru_cache(maxsize=8)
+def _switch(value):
+    # SKFA_NUMBA's value as a bool; cached, as every step reads it
+    word = value.strip().lower()
+    if word in ("", *ON_VALUES):
+        return True
+    if word in OFF_VALUES:
+        return False
+    raise ValueError(
+        f"SKFA_NUMBA={value!r} is not understood: set it to one of "
+        f"{', '.join(OFF_VALUES)} to turn skfa's fused kernels off, or to one "
+        f"of {', '.join(ON_VALUES)} (or leave it unset or empty) to use them "
+        "(the case does not matter)."
+    )
+
+
 def _update(kernel, arrays, scalars, *flags):
     # the kernel named ``kernel`` on 1-D views, with the scalars in the
     # parameter's dtype; returns sum(param**2) after the step, in float64
@@ -176,7 +218,14 @@ def derivative(activation, h, delta):
     of one dtype, a convolution's maps that are not C-contiguous); strided
     views such as DFA's column blocks are fine, and a convolution's maps
     ``(m, F, H', W')`` go as rows.
+
+    Raises
+    ------
+    ValueError
+        When ``delta``'s shape is not ``h``'s, on either path (see
+        :func:`check_derivative_shapes`).
     """
+    check_derivative_shapes(h, delta)
     if activation not in DERIVATIVES or not fused([h, delta], contiguous=False):
         return None
     rows = delta
@@ -187,6 +236,50 @@ def derivative(activation, h, delta):
         rows, h = delta.reshape(delta.shape[0], -1), h.reshape(h.shape[0], -1)
     _compiled()[activation](h, rows)
     return delta
+
+
+def check_derivative_shapes(h, delta):
+    """Raise a ValueError unless ``delta`` has the shape of the layer's output ``h``.
+
+    ``f'(a_i)`` multiplies ``delta`` element by element, so the two must
+    match; the kernels would otherwise read past ``h``'s end (a delta too
+    wide), use part of it (too narrow), or fail to compile (rows against a
+    convolution's maps). Called on both paths, so that the error is the
+    same with the kernels on or off.
+    """
+    if tuple(delta.shape) == tuple(h.shape):
+        return
+    hint = ""
+    if len(h.shape) > 2 and len(delta.shape) == 2:
+        hint = (
+            " Layer i is a convolution or a pooling, whose output is maps "
+            "(m, F, H', W'): give the delta that shape, for instance with "
+            "forward.shaped(i, rows) for a delta computed as rows."
+        )
+    raise ValueError(
+        f"delta has shape {tuple(delta.shape)} but the layer's output h_i has "
+        f"shape {tuple(h.shape)}: forward.fprime(i, delta) multiplies delta "
+        "element by element by f'(a_i), so delta must have the shape of "
+        "forward.h[i] (one row of n_i units per sample for a dense layer)." + hint
+    )
+
+
+def _check_matching_shapes(groups):
+    # the arrays at each position of the groups (a parameter, its gradient,
+    # its optimizer state) must have one shape, or the kernels would read
+    # past an array's end
+    for k, arrays in enumerate(zip(*groups)):
+        shape = tuple(arrays[0].shape)
+        for j, array in enumerate(arrays[1:], 1):
+            if tuple(array.shape) != shape:
+                what = "its gradient" if j == 1 else "its optimizer state"
+                raise ValueError(
+                    f"Parameter {k} of the step has shape {shape} but {what} "
+                    f"has shape {tuple(array.shape)}. A feedback rule's "
+                    "hidden_deltas must return each delta_i in the shape of "
+                    "forward.h[i], and its feedback_gradients one gradient per "
+                    "array of learned_feedback, in that array's shape."
+                )
 
 
 def fused(*groups, contiguous=True):
@@ -201,11 +294,20 @@ def fused(*groups, contiguous=True):
     Returns
     -------
     bool
-        True when numba is installed, not turned off by ``SKFA_NUMBA=0``, and
-        every array is a NumPy array of the first one's dtype, float32 or
-        float64, C-contiguous unless ``contiguous=False``.
+        True when numba is installed, not turned off by ``SKFA_NUMBA`` (see
+        :func:`enabled`), and every array is a NumPy array of the first one's
+        dtype, float32 or float64, C-contiguous unless ``contiguous=False``.
+
+    Raises
+    ------
+    ValueError
+        When two groups' arrays at one position differ in shape (checked
+        with the kernels on or off, so that the error is the same), or
+        ``SKFA_NUMBA`` has a value that is neither on nor off.
     """
-    if not NUMBA_INSTALLED or os.environ.get("SKFA_NUMBA", "1") == "0":
+    if len(groups) > 1:
+        _check_matching_shapes(groups)
+    if not enabled():
         return False
     dtype = groups[0][0].dtype
     # the type first: other namespaces' dtypes do not compare with NumPy's
