@@ -596,3 +596,129 @@ def test_cifar10_openml_of_another_shape_is_refused(monkeypatch):
     with pytest.warns(UserWarning, match="OpenML"):
         with pytest.raises(ValueError, match=r"shape \(5, 3072\), not \(60000, 3072\)"):
             load_cifar10()
+
+
+# -- SHA256SUMS with directories in the names, offline (issue 27) ------------
+
+
+def _sha256sum(directory, names, prefix=""):
+    """The lines ``sha256sum prefix*`` writes: ``<digest>  <prefix><name>``."""
+    return "".join(
+        f"{hashlib.sha256((directory / name).read_bytes()).hexdigest()}  "
+        f"{prefix}{name}\n"
+        for name in names
+    )
+
+
+def _spoil(text, name):
+    """``text`` with the digest of the line that ends in ``name`` zeroed."""
+    return "".join(
+        f"{'0' * 64}{line[64:]}\n" if line.endswith(name) else line + "\n"
+        for line in text.splitlines()
+    )
+
+
+def test_cifar10_sha256sums_written_from_the_parent(cifar):
+    """Before: ``cifar-10-batches-py/data_batch_2`` matched no file, and
+    nothing was verified, even with every digest wrong."""
+    directory = cifar[0]
+    sums = _sha256sum(directory, CIFAR_FILES, prefix="cifar-10-batches-py/")
+    # in the parent, where sha256sum wrote it, loading the parent
+    (directory.parent / "SHA256SUMS").write_text(sums)
+    _cifar_check(load_cifar10(directory.parent, return_X_y=True), *cifar[1:])
+    (directory.parent / "SHA256SUMS").write_text(_spoil(sums, "data_batch_2"))
+    with pytest.raises(ValueError, match=r"data_batch_2 does not match its SHA256"):
+        load_cifar10(directory.parent)
+    (directory.parent / "SHA256SUMS").unlink()
+    # moved beside the batches, names and all
+    (directory / "SHA256SUMS").write_text(_spoil(sums, "test_batch"))
+    with pytest.raises(ValueError, match=r"test_batch does not match its SHA256"):
+        load_cifar10(directory)
+    (directory / "SHA256SUMS").write_text(sums)
+    _cifar_check(load_cifar10(directory, return_X_y=True), *cifar[1:])
+    load_cifar10(directory.parent)
+
+
+def test_cifar10_archive_members_listed_with_their_directory(cifar):
+    directory = cifar[0]
+    archive = _cifar_tar(directory.parent / "dl" / "cifar-10-python.tar.gz", directory)
+    sums = _sha256sum(directory, CIFAR_FILES, prefix="cifar-10-batches-py/")
+    (archive.parent / "SHA256SUMS").write_text(_spoil(sums, "batches.meta"))
+    with pytest.raises(ValueError, match=r"batches\.meta does not match its SHA256"):
+        load_cifar10(archive)
+    (archive.parent / "SHA256SUMS").write_text(sums)
+    _cifar_check(load_cifar10(archive, return_X_y=True), *cifar[1:])
+
+
+def test_mnist_sha256sums_with_the_directory_in_the_names(tiny):
+    directory = tiny[0]
+    names = [name + ".gz" for name in NAMES]
+    sums = _sha256sum(directory, names, prefix=f"{directory.name}/")
+    (directory / "SHA256SUMS").write_text(_spoil(sums, "t10k-images-idx3-ubyte.gz"))
+    with pytest.raises(ValueError, match=r"t10k-images-idx3-ubyte\.gz does not match"):
+        load_mnist(directory)
+    (directory / "SHA256SUMS").write_text(sums)
+    assert_array_equal(load_mnist(directory).y_test, [7, 2])
+
+
+@pytest.mark.parametrize("loader", ["mnist", "cifar10"])
+def test_a_sha256sums_that_lists_none_of_the_files_is_an_error(
+    loader, tiny, tmp_path_factory
+):
+    """Before: nothing verified, silently."""
+    if loader == "mnist":
+        directory, load = tiny[0], load_mnist
+    else:
+        directory, load = tmp_path_factory.mktemp("c") / "b", load_cifar10
+        cifar_make(directory)
+    (directory / "SHA256SUMS").write_text(
+        f"{'0' * 64}  elsewhere/other-file\n{'1' * 64}  another\n"
+    )
+    message = (
+        r"SHA256SUMS lists none of the files read \(.+\), so nothing could be "
+        r"verified; it lists 'elsewhere/other-file', 'another'\. Write it with "
+        r"sha256sum run in the files' directory .+ or pass verify=False"
+    )
+    with pytest.raises(ValueError, match=message):
+        load(directory)
+    load(directory, verify=False)
+
+
+def test_the_same_name_listed_twice_with_different_digests(tiny):
+    directory = tiny[0]
+    name = "t10k-labels-idx1-ubyte.gz"
+    (directory / "SHA256SUMS").write_text(
+        f"{'0' * 64}  a/{name}\n{'1' * 64}  b/{name}\n"
+    )
+    with pytest.raises(ValueError, match=rf"{re.escape(name)} is listed more than"):
+        load_mnist(directory)
+
+
+@pytest.mark.parametrize("loader", ["mnist", "cifar10"])
+def test_offline_without_a_path_is_a_clear_error(loader, monkeypatch):
+    """Before: the URLError's raw traceback."""
+    from urllib.error import URLError
+
+    def offline(name, **kwargs):
+        raise URLError("[Errno -3] Temporary failure in name resolution")
+
+    module, load = (_mnist, load_mnist) if loader == "mnist" else (_cifar, load_cifar10)
+    monkeypatch.setattr(module, "fetch_openml", offline)
+    remedy = "IDX files" if loader == "mnist" else "cifar-10-python.tar.gz"
+    with pytest.warns(UserWarning, match="OpenML"):
+        with pytest.raises(ConnectionError) as raised:
+            load()
+    message = str(raised.value)
+    assert f"load_{loader}: no path given" in message
+    assert "OpenML could not be reached (no network" in message
+    assert "Temporary failure in name resolution" in message
+    assert remedy in message and "without a network" in message
+    assert isinstance(raised.value.__cause__, URLError)
+
+    def broken(name, **kwargs):
+        raise PermissionError("cannot write the cache")
+
+    monkeypatch.setattr(module, "fetch_openml", broken)
+    with pytest.warns(UserWarning, match="OpenML"):
+        with pytest.raises(ConnectionError, match="fetch_openml failed: cannot"):
+            load()

@@ -13,7 +13,7 @@ import numpy as np
 from sklearn.datasets import fetch_openml
 from sklearn.utils import Bunch
 
-from ._files import check_digest, check_float_dtype, checksums, read_verified
+from ._files import check_float_dtype, checksums, fetch, read_verified
 
 _TRAIN_BATCHES = tuple(f"data_batch_{i}" for i in range(1, 6))
 _TEST_BATCH = "test_batch"
@@ -162,8 +162,10 @@ def _locate(directory):
     return directory
 
 
-def _read_directory(directory, verify):
-    """``{filename: bytes}`` of the seven files in ``directory``."""
+def _read_directory(directory, verify, given):
+    """``{filename: bytes}`` of the seven files in ``directory``, checked
+    against the ``SHA256SUMS`` there and in ``given``, the directory passed
+    (its parent, when the batches are in its ``cifar-10-batches-py``)."""
     missing = [name for name in _FILES if not (directory / name).is_file()]
     if missing:
         raise FileNotFoundError(
@@ -171,19 +173,28 @@ def _read_directory(directory, verify):
             f"pass the directory of the python version's batches (or the one "
             f"holding {_SUBDIRECTORY}/ or {_ARCHIVE}), or the archive itself."
         )
-    sums = checksums(directory) if verify else {}
-    return {name: read_verified(directory / name, sums) for name in _FILES}
+    sums = checksums(directory, given) if verify else None
+    raw = {name: read_verified(directory / name, sums) for name in _FILES}
+    if sums:
+        sums.finish()
+    return raw
 
 
 def _read_archive(archive, verify):
-    """``{filename: bytes}`` of the seven files in the tar archive, in memory."""
-    sums = checksums(archive.parent) if verify else {}
-    if archive.name in sums:
+    """``{filename: bytes}`` of the seven files in the tar archive, in memory,
+    the archive checked against the ``SHA256SUMS`` beside it (and each
+    member, where it lists the batches by their paths in the archive)."""
+    sums = checksums(archive.parent) if verify else None
+
+    def archive_digest():
         digest = hashlib.sha256()
         with archive.open("rb") as f:
             for chunk in iter(lambda: f.read(1 << 20), b""):
                 digest.update(chunk)
-        check_digest(archive, digest.hexdigest(), sums, what="archive")
+        return digest.hexdigest()
+
+    if sums:
+        sums.check(archive, archive_digest, what="archive")
     raw = {}
     try:
         # one pass over the members, in their order: no seeking back in gzip
@@ -192,6 +203,11 @@ def _read_archive(archive, verify):
                 name = PurePosixPath(member.name).name
                 if member.isfile() and name in _FILES and name not in raw:
                     raw[name] = tar.extractfile(member).read()
+                    if sums:
+                        sums.check(
+                            archive.parent / member.name,
+                            lambda data=raw[name]: hashlib.sha256(data).hexdigest(),
+                        )
     except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
         raise ValueError(
             f"{archive.name} is not a readable tar archive: {exc}"
@@ -201,6 +217,8 @@ def _read_archive(archive, verify):
         raise FileNotFoundError(
             f"{archive} lacks the CIFAR-10 file(s) {', '.join(missing)}."
         )
+    if sums:
+        sums.finish()
     return raw
 
 
@@ -222,7 +240,7 @@ def _from_files(path, dtype, verify):
         if source.is_file():
             raw = _read_archive(source, verify)
         else:
-            raw = _read_directory(source, verify)
+            raw = _read_directory(source, verify, path)
 
     target_names = _read_names(raw.pop(_META), _META)
     arrays = []
@@ -242,8 +260,13 @@ def _from_openml(dtype):
         UserWarning,
         stacklevel=3,
     )
-    X, y = fetch_openml(
-        "CIFAR_10", version=1, return_X_y=True, as_frame=False, parser="auto"
+    X, y = fetch(
+        fetch_openml,
+        "CIFAR_10",
+        "load_cifar10",
+        "Pass the directory of the python version's batches (data_batch_1 ... "
+        "test_batch, batches.meta), or cifar-10-python.tar.gz, load_cifar10(path), "
+        "to load them without a network.",
     )
     expected = (_N_TRAIN + _N_TEST, _N_FEATURES)
     if X.shape != expected:
@@ -302,7 +325,12 @@ def load_cifar10(path=None, *, return_X_y=False, dtype=np.float32, verify=True):
         The dtype of the images, a floating-point one.
     verify : bool, default=True
         Check every batch read, or the archive, against the ``SHA256SUMS`` of
-        its directory (lines ``<hex digest>  <filename>``), when it has one.
+        its directory (lines ``<hex digest>  <filename>``), when it has one,
+        and of ``path`` when the batches are in its ``cifar-10-batches-py``.
+        A listed name is found from the ``SHA256SUMS``'s directory, else
+        from its parent, else by its last component, so that the output of
+        ``sha256sum cifar-10-batches-py/*`` run from the parent verifies too;
+        a ``SHA256SUMS`` that lists none of the files read is an error.
 
     Returns
     -------
@@ -345,8 +373,9 @@ def load_cifar10(path=None, *, return_X_y=False, dtype=np.float32, verify=True):
         uint8 of 3,072 columns, labels other than 0 to 9, a count that differs
         between images and labels), a pickle that refers to anything but numpy
         arrays (not loaded), an unreadable archive, or a checksum mismatch;
-        or ``SHA256SUMS`` is malformed; or OpenML's copy is not 60,000 rows
-        of 3,072 columns.
+        or ``SHA256SUMS`` is malformed or lists none of the files read; or
+        OpenML's copy is not 60,000 rows of 3,072 columns; or, without
+        ``path``, OpenML cannot be reached.
 
     See Also
     --------

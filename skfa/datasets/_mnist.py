@@ -10,7 +10,7 @@ import numpy as np
 from sklearn.datasets import fetch_openml
 from sklearn.utils import Bunch
 
-from ._files import check_float_dtype, checksums, read_verified
+from ._files import check_float_dtype, checksums, fetch, read_verified
 
 _FILES = {
     "train_images": "train-images-idx3-ubyte",
@@ -82,8 +82,13 @@ def _from_openml(dtype):
         UserWarning,
         stacklevel=3,
     )
-    X, y = fetch_openml(
-        "mnist_784", version=1, return_X_y=True, as_frame=False, parser="auto"
+    X, y = fetch(
+        fetch_openml,
+        "mnist_784",
+        "load_mnist",
+        "Pass the directory of the four MNIST IDX files (train-images-idx3-ubyte"
+        ".gz and the others, plain or gzipped), load_mnist(path), to load them "
+        "without a network.",
     )
     X = np.asarray(X, dtype=dtype) / 255
     y = np.asarray(y).astype(np.int64)
@@ -139,7 +144,11 @@ def load_mnist(path=None, *, return_X_y=False, dtype=np.float32, verify=True):
         The dtype of the images, a floating-point one.
     verify : bool, default=True
         Check every file read against the directory's ``SHA256SUMS``
-        (lines ``<hex digest>  <filename>``), when it has one.
+        (lines ``<hex digest>  <filename>``), when it has one. A listed name
+        is found from the ``SHA256SUMS``'s directory, else from its parent,
+        else by its last component (``mnist/train-images-idx3-ubyte.gz`` as
+        ``sha256sum mnist/*`` run from the parent writes it); a
+        ``SHA256SUMS`` that lists none of the files read is an error.
 
     Returns
     -------
@@ -179,7 +188,9 @@ def load_mnist(path=None, *, return_X_y=False, dtype=np.float32, verify=True):
         ``dtype`` is not a floating-point dtype; or a file is corrupt: not
         gzip, wrong magic number, images other than 28 x 28, truncated or
         padded, a count that differs between images and labels, or a
-        checksum mismatch; or ``SHA256SUMS`` is malformed.
+        checksum mismatch; or ``SHA256SUMS`` is malformed or lists none of
+        the files read; or, without ``path``, OpenML cannot be reached (no
+        network, or ``fetch_openml`` failed).
 
     Examples
     --------
@@ -240,4 +251,6 @@ def _from_files(path, dtype, verify):
         X = images.reshape(images.shape[0], -1).astype(dtype)
         X /= 255
         arrays += [X, labels.astype(np.int64)]
+    if sums:
+        sums.finish()
     return tuple(arrays)
