@@ -11,12 +11,13 @@ bp, fa and dfa and draws, per rule, each hidden layer's angle to
 backpropagation's update (bp's is 0 by construction: the reference) and, for
 fa, the angle between ``W`` and ``B^T`` (dashed).
 
-Run from a checkout (``--out examples/figures`` redraws the README's
-picture)::
+Run it on its own, from a checkout or downloaded alone (``--out DIR`` says
+where the figure goes, a temporary folder by default; ``--out
+examples/figures`` in a checkout redraws the README's picture)::
 
-    python examples/alignment_angles.py             # load_digits, 60 epochs: 15 s
-    python examples/alignment_angles.py --quick     # 15 epochs
-    python examples/alignment_angles.py --data DIR  # MNIST, 20 epochs: 9 min
+    python alignment_angles.py             # load_digits, 60 epochs: TIME_AA_FULL
+    python alignment_angles.py --quick     # 15 epochs: TIME_AA_QUICK
+    python alignment_angles.py --data DIR  # MNIST, 20 epochs: TIME_AA_MNIST
 
 The network is 784-256-128-10 on MNIST and 64-64-32-10 on ``load_digits``.
 """
@@ -30,19 +31,50 @@ The network is 784-256-128-10 on MNIST and 64-64-32-10 on ``load_digits``.
 # ``weight_alignment_curve_`` the angles between ``W_{i+1}`` and
 # ``B_{i+1}^T``, for the rules whose ``B`` stands in for ``W^T`` (None for
 # dfa, whose matrices have other shapes).
+#
+# The options have defaults, so the script also runs with none (as the
+# documentation's gallery and a notebook run it); ``parse_known_args``
+# ignores the arguments it does not know, such as Jupyter's own
+# ``-f kernel.json``, and ``SKFA_EXAMPLES_QUICK=1`` in the environment
+# means ``--quick``.
+import argparse
+import os
+import tempfile
 import time
 import warnings
+from pathlib import Path
 
 import matplotlib.pyplot as plt
-from _common import load_data, parse_args, save_figure
+from sklearn.datasets import load_digits
+from sklearn.model_selection import train_test_split
 
 from skfa import FeedbackAlignmentClassifier
+from skfa.datasets import load_mnist
 from skfa.plotting import AlignmentDisplay
 
-args = parse_args(__doc__)
-name, X_train, y_train, X_test, y_test = load_data(
-    args.data, n_train=5000 if args.quick and args.data else None
+parser = argparse.ArgumentParser(
+    description="Why feedback alignment learns: the angles to backpropagation."
 )
+parser.add_argument("--data", help="directory with the four MNIST IDX files")
+parser.add_argument("--quick", action="store_true", help="a seconds-long run")
+parser.add_argument("--out", type=Path, help="figure folder (default: a temporary one)")
+parser.add_argument("--no-save", action="store_true", help="draw, save no file")
+args, _ = parser.parse_known_args()
+args.quick |= os.environ.get("SKFA_EXAMPLES_QUICK", "0") not in ("", "0")
+
+if args.data is None:
+    name = "load_digits"
+    X, y = load_digits(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X / 16.0, y, test_size=0.25, random_state=0, stratify=y
+    )
+else:
+    name = "MNIST"
+    mnist = load_mnist(args.data)  # pixels already in [0, 1]
+    X_train, y_train = mnist.X_train, mnist.y_train
+    X_test, y_test = mnist.X_test, mnist.y_test
+    if args.quick:
+        X_train, y_train = X_train[:5000], y_train[:5000]
 if args.data is None:
     hidden, epochs, batch_size = (64, 32), 15 if args.quick else 60, 32
 else:
@@ -56,11 +88,13 @@ def angles(curve):
 
 # a fixed epoch budget: reaching it is expected, not a convergence problem
 warnings.filterwarnings("ignore", message="Stochastic Optimizer: Maximum")
+# the fit times of a full run (a quick run's are too short to compare)
+timed = not args.quick
 print(
     "| method | test accuracy | update angle, first epoch (deg) "
-    "| last epoch | W vs B^T, first epoch | last epoch | fit (s) |"
+    "| last epoch | W vs B^T, first epoch | last epoch |" + " fit (s) |" * timed
 )
-print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+print("| --- | ---: | ---: | ---: | ---: | ---: |" + " ---: |" * timed)
 models, results = {}, {}
 for method in ["bp", "fa", "dfa"]:
     clf = FeedbackAlignmentClassifier(
@@ -89,7 +123,9 @@ for method in ["bp", "fa", "dfa"]:
     weights = ("-", "-") if weight is None else map(angles, weight[[0, -1]])
     print(
         f"| {method} | {results[method]['accuracy']:.4f} | {angles(update[0])} "
-        f"| {angles(update[-1])} | {' | '.join(weights)} | {seconds:.1f} |"
+        f"| {angles(update[-1])} | {' | '.join(weights)} |"
+        + f" {seconds:.1f} |"
+        * timed
     )
 print("angles per hidden layer, bottom up; W vs B^T is W_{i+1} against B_{i+1}^T")
 
@@ -108,4 +144,8 @@ for ax, (method, clf) in zip(axes, models.items()):
     ax.set_title(f"{method}: test accuracy {results[method]['accuracy']:.3f}")
 for ax in axes[1:]:
     ax.set_ylabel("")
-save_figure(fig, args.out, "alignment_angles")
+if not args.no_save:
+    out = args.out or Path(tempfile.gettempdir()) / "skfa-examples"
+    out.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out / "alignment_angles.png", dpi=90)
+    print(f"figure: {out / 'alignment_angles.png'}")

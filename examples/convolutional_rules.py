@@ -15,11 +15,13 @@ image. fa, usf and kp carry the error down through kernels of the weights'
 shape by the transposed convolution; dfa projects the output error onto each
 convolution's whole output map.
 
-Run from a checkout (``--out examples/figures`` redraws the figure)::
+Run it on its own, from a checkout or downloaded alone (``--out DIR`` says
+where the figure goes, a temporary folder by default; ``--out
+examples/figures`` in a checkout redraws the figure)::
 
-    python examples/convolutional_rules.py             # load_digits, 20 epochs: 20 s
-    python examples/convolutional_rules.py --quick     # 4 epochs
-    python examples/convolutional_rules.py --data DIR  # MNIST, 5 epochs: 15 min
+    python convolutional_rules.py             # load_digits, 20 epochs: TIME_CR_FULL
+    python convolutional_rules.py --quick     # 4 epochs: TIME_CR_QUICK
+    python convolutional_rules.py --data DIR  # MNIST, 5 epochs: TIME_CR_MNIST
 
 On ``load_digits`` (8x8) the network is two 3x3 convolutions of 8 and 16
 filters, each followed by 2x2 max pooling (the first padded), and a dense
@@ -34,20 +36,51 @@ dense units.
 # angles are measured on a fixed probe batch after every epoch, one column
 # per hidden layer with weights (the pools have none): here, the two
 # convolutions and the dense layer.
+#
+# The options have defaults, so the script also runs with none (as the
+# documentation's gallery and a notebook run it); ``parse_known_args``
+# ignores the arguments it does not know, such as Jupyter's own
+# ``-f kernel.json``, and ``SKFA_EXAMPLES_QUICK=1`` in the environment
+# means ``--quick``.
+import argparse
+import os
+import tempfile
 import time
 import warnings
+from pathlib import Path
 
 import matplotlib.pyplot as plt
-from _common import load_data, parse_args, save_figure
+from sklearn.datasets import load_digits
+from sklearn.model_selection import train_test_split
 
 from skfa import FeedbackAlignmentClassifier
+from skfa.datasets import load_mnist
 from skfa.layers import Conv2D, MaxPool2D
 from skfa.plotting import AlignmentDisplay
 
-args = parse_args(__doc__)
-name, X_train, y_train, X_test, y_test = load_data(
-    args.data, n_train=5000 if args.quick and args.data else None
+parser = argparse.ArgumentParser(
+    description="Learning rules on a convolutional network."
 )
+parser.add_argument("--data", help="directory with the four MNIST IDX files")
+parser.add_argument("--quick", action="store_true", help="a seconds-long run")
+parser.add_argument("--out", type=Path, help="figure folder (default: a temporary one)")
+parser.add_argument("--no-save", action="store_true", help="draw, save no file")
+args, _ = parser.parse_known_args()
+args.quick |= os.environ.get("SKFA_EXAMPLES_QUICK", "0") not in ("", "0")
+
+if args.data is None:
+    name = "load_digits"
+    X, y = load_digits(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X / 16.0, y, test_size=0.25, random_state=0, stratify=y
+    )
+else:
+    name = "MNIST"
+    mnist = load_mnist(args.data)  # pixels already in [0, 1]
+    X_train, y_train = mnist.X_train, mnist.y_train
+    X_test, y_test = mnist.X_test, mnist.y_test
+    if args.quick:
+        X_train, y_train = X_train[:5000], y_train[:5000]
 if args.data is None:
     input_shape, epochs = (1, 8, 8), 4 if args.quick else 20
     hidden = (Conv2D(8, 3, padding=1), MaxPool2D(2), Conv2D(16, 3), MaxPool2D(2), 32)
@@ -66,11 +99,13 @@ def angles(curve):
 
 # a fixed epoch budget: reaching it is expected, not a convergence problem
 warnings.filterwarnings("ignore", message="Stochastic Optimizer: Maximum")
+# the fit times of a full run (a quick run's are too short to compare)
+timed = not args.quick
 print(
     "| rule | test error % | update angle per layer, first epoch (deg) "
-    "| last epoch | fit (s) |"
+    "| last epoch |" + " fit (s) |" * timed
 )
-print("| --- | ---: | ---: | ---: | ---: |")
+print("| --- | ---: | ---: | ---: |" + " ---: |" * timed)
 models, errors = {}, {}
 for rule in ["bp", "fa", "dfa", "usf", "kp"]:
     clf = FeedbackAlignmentClassifier(
@@ -94,8 +129,8 @@ for rule in ["bp", "fa", "dfa", "usf", "kp"]:
     errors[rule] = 100 * (1 - clf.score(X_test, y_test))
     curve = clf.alignment_curve_
     print(
-        f"| {rule} | {errors[rule]:.2f} | {angles(curve[0])} | {angles(curve[-1])} "
-        f"| {seconds:.1f} |"
+        f"| {rule} | {errors[rule]:.2f} | {angles(curve[0])} | {angles(curve[-1])} |"
+        + f" {seconds:.1f} |" * timed
     )
 print("angles per hidden layer, bottom up: conv 1, conv 2, dense")
 
@@ -118,4 +153,8 @@ for ax, rule in zip(axes, ["fa", "dfa", "usf", "kp"]):
     ax.set_title(f"{rule}: test error {errors[rule]:.1f} %")
 for ax in axes[1:]:
     ax.set_ylabel("")
-save_figure(fig, args.out, "convolutional_rules")
+if not args.no_save:
+    out = args.out or Path(tempfile.gettempdir()) / "skfa-examples"
+    out.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out / "convolutional_rules.png", dpi=90)
+    print(f"figure: {out / 'convolutional_rules.png'}")

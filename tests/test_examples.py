@@ -1,6 +1,17 @@
-"""The examples run: their quick modes, as CI would, each drawing its figure."""
+"""The examples run: their quick modes, as CI would, each drawing its figure.
 
+Each example is copied alone into an empty folder first, as a reader who
+downloads it from the gallery has it: no sibling module to import. The tests
+marked ``slow`` also run each one in a fresh process, as a script and as the
+gallery's notebook (cell by cell, with Jupyter's own arguments on the
+command line).
+"""
+
+import json
+import os
 import runpy
+import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -13,26 +24,127 @@ plt = pytest.importorskip("matplotlib.pyplot")  # every example draws a figure
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
+SCRIPTS = sorted(path.name for path in EXAMPLES.glob("*.py"))
 SHARED_MNIST = ROOT.parent / "shared" / "data" / "mnist"
 QUICK_ENV = "SKFA_EXAMPLES_QUICK"
+# what an IPython kernel's sys.argv looks like
+JUPYTER_ARGV = ["ipykernel_launcher.py", "-f", "/tmp/kernel-0000.json"]
 
 
-def _run(name, monkeypatch, *argv):
-    """Run ``examples/<name>.py`` as a script with ``argv``; return its globals."""
-    script = EXAMPLES / f"{name}.py"
-    monkeypatch.setattr(sys, "argv", [str(script), *argv])
-    monkeypatch.syspath_prepend(str(EXAMPLES))  # as for `python examples/...`
+def _alone(name, folder):
+    """Copy ``examples/<name>`` alone into the empty ``folder``; its path."""
+    folder.mkdir()
+    return Path(shutil.copy(EXAMPLES / name, folder))
+
+
+def _run(name, monkeypatch, tmp_path, *argv):
+    """Run ``examples/<name>.py``, copied alone into an empty folder, as a
+    script with ``argv`` from that folder; return its globals."""
+    script = _alone(f"{name}.py", tmp_path / "alone")
+    monkeypatch.chdir(script.parent)
+    monkeypatch.setattr(sys, "argv", [script.name, *argv])
     monkeypatch.delenv(QUICK_ENV, raising=False)
     return runpy.run_path(str(script), run_name="__main__")
 
 
 def _run_quick(name, tmp_path, monkeypatch, *argv):
     """Run the example's quick mode with ``--out tmp_path``; check its PNG."""
-    result = _run(name, monkeypatch, "--quick", *argv, "--out", str(tmp_path))
+    result = _run(name, monkeypatch, tmp_path, "--quick", *argv, "--out", str(tmp_path))
     figure = tmp_path / f"{name}.png"
     assert figure.is_file() and figure.read_bytes()[:4] == b"\x89PNG"
     plt.close("all")
     return result
+
+
+def test_no_module_beside_the_examples():
+    # the gallery's downloads hold one script each: no example may import
+    # another file of examples/
+    assert set(SCRIPTS) == {
+        "alignment_angles.py",
+        "autoencoder_mnist.py",
+        "compare_methods.py",
+        "convolutional_rules.py",
+        "deep_network.py",
+        "grid_search_methods.py",
+        "xor_resampled_feedback.py",
+    }
+    for name in SCRIPTS:
+        assert "_common" not in (EXAMPLES / name).read_text(encoding="utf-8"), name
+
+
+def _fresh_env():
+    env = {k: v for k, v in os.environ.items() if k != QUICK_ENV}
+    env["MPLBACKEND"] = "Agg"
+    return env
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", SCRIPTS)
+def test_example_runs_alone_as_a_script(name, tmp_path):
+    script = _alone(name, tmp_path / "alone")
+    out = tmp_path / "figures"
+    result = subprocess.run(
+        [sys.executable, name, "--quick", "--out", str(out)],
+        cwd=script.parent,
+        env=_fresh_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (out / name.replace(".py", ".png")).is_file()
+    assert sorted(p.name for p in script.parent.iterdir()) == [name]
+
+
+def _notebook_cells(script):
+    """The code cells of the example's notebook: the gallery's conversion
+    where sphinx-gallery is installed, else the script split at ``# %%``."""
+    try:
+        from sphinx_gallery.notebook import python_to_jupyter_cli
+    except ImportError:
+        return script.read_text(encoding="utf-8").split("\n# %%")
+    python_to_jupyter_cli([str(script)])
+    notebook = json.loads(script.with_suffix(".ipynb").read_text(encoding="utf-8"))
+    script.with_suffix(".ipynb").unlink()
+    return [
+        "".join(cell["source"])
+        for cell in notebook["cells"]
+        if cell["cell_type"] == "code"
+    ]
+
+
+# a kernel: the cells run one after the other in one namespace, with no
+# __file__ and Jupyter's arguments in sys.argv; IPython's magics left out
+KERNEL = """
+import json, sys
+sys.argv = json.loads(sys.argv[1])
+namespace = {"__name__": "__main__"}
+for cell in json.loads(sys.stdin.read()):
+    code = "\\n".join(
+        line for line in cell.splitlines() if not line.lstrip().startswith("%")
+    )
+    exec(compile(code, "<cell>", "exec"), namespace)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", SCRIPTS)
+def test_example_runs_alone_as_a_notebook(name, tmp_path):
+    script = _alone(name, tmp_path / "alone")
+    cells = _notebook_cells(script)
+    assert len(cells) > 1
+    env = {**_fresh_env(), QUICK_ENV: "1"}  # a notebook takes no --quick
+    result = subprocess.run(
+        [sys.executable, "-c", KERNEL, json.dumps(JUPYTER_ARGV)],
+        input=json.dumps(cells),
+        cwd=script.parent,
+        env={**env, "TMPDIR": str(tmp_path)},  # where the figure goes
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "skfa-examples" / name.replace(".py", ".png")).is_file()
 
 
 @pytest.mark.parametrize("mnist", [False, True], ids=["digits", "mnist"])
@@ -57,7 +169,7 @@ def test_compare_methods_example_quick(tmp_path, monkeypatch, capsys):
     # temporary folder and the committed one stays as it is
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     committed = (EXAMPLES / "figures" / "compare_methods.png").read_bytes()
-    scores = _run("compare_methods", monkeypatch, "--quick")["scores"]
+    scores = _run("compare_methods", monkeypatch, tmp_path, "--quick")["scores"]
     assert (tmp_path / "skfa-examples" / "compare_methods.png").is_file()
     assert (EXAMPLES / "figures" / "compare_methods.png").read_bytes() == committed
     assert list(scores) == ["bp", "fa", "dfa", "ifa", "shallow"]
@@ -66,29 +178,43 @@ def test_compare_methods_example_quick(tmp_path, monkeypatch, capsys):
     # the control: only the output layer learns; every rule's hidden layers
     # add to it
     assert 0.5 < floor < min(scores.values()) - 0.02
-    assert capsys.readouterr().out.count("\n| ") == 7
+    out = capsys.readouterr().out
+    assert out.count("\n| ") == 7
+    # a quick run's fit times would be noise: the table has none
+    assert "fit time" not in out
 
 
 def test_compare_methods_example_without_matplotlib(tmp_path, monkeypatch, capsys):
     # CI runs the main example after `pip install .`, without the plot extra
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
-    run = _run("compare_methods", monkeypatch, "--quick", "--out", str(tmp_path))
-    assert len(run["scores"]) == 5 and not list(tmp_path.iterdir())
-    out = capsys.readouterr().out
-    assert out.count("\n| ") == 7 and "no figure: matplotlib is not installed" in out
+    out = tmp_path / "figures"
+    run = _run("compare_methods", monkeypatch, tmp_path, "--quick", "--out", str(out))
+    assert len(run["scores"]) == 5 and not out.exists()
+    printed = capsys.readouterr().out
+    assert printed.count("\n| ") == 7
+    assert "no figure: matplotlib is not installed" in printed
 
 
-def test_quick_mode_from_the_environment(monkeypatch):
-    # the documentation's gallery runs the scripts without arguments
-    monkeypatch.setattr(sys, "argv", ["example.py"])
-    common = runpy.run_path(str(EXAMPLES / "_common.py"))
-    monkeypatch.delenv(QUICK_ENV, raising=False)
-    assert not common["parse_args"]("Title.").quick
+def test_quick_mode_from_the_environment_and_jupyter_arguments(
+    tmp_path, monkeypatch, capsys
+):
+    # the documentation's gallery runs the scripts with no arguments but
+    # --no-save and SKFA_EXAMPLES_QUICK=1; a notebook's kernel has Jupyter's
+    # own arguments in sys.argv, which the examples ignore
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    script = _alone("xor_resampled_feedback.py", tmp_path / "alone")
+    monkeypatch.chdir(script.parent)
+    monkeypatch.setattr(sys, "argv", [*JUPYTER_ARGV, "--no-save"])
     monkeypatch.setenv(QUICK_ENV, "1")
-    assert common["parse_args"]("Title.").quick
-    monkeypatch.setenv(QUICK_ENV, "0")
-    assert not common["parse_args"]("Title.").quick
+    results = runpy.run_path(str(script), run_name="__main__")["results"]
+    assert len(results["bp"]["loss_curve"]) == 300  # the quick mode's epochs
+    out = capsys.readouterr().out
+    # no figure saved, so no temporary path printed (the gallery shows it)
+    assert "figure:" not in out and str(tmp_path) not in out
+    assert not (tmp_path / "skfa-examples").exists()
+    plt.close("all")
 
 
 def test_xor_example_quick(tmp_path, monkeypatch):
