@@ -139,3 +139,191 @@ def test_skfa_numba_with_another_value_is_a_clear_error(monkeypatch, digits):
     )
     with pytest.raises(ValueError, match=message):
         clf.fit(X[:50], y[:50])
+
+
+# -- item 5: the exported MLP continues as a genuine one
+
+
+def _export_data():
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((120, 6))
+    return X, (X[:, 0] + X[:, 1] > 0).astype(int), X[:, 0] - 2 * X[:, 1]
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("kind", ["classifier", "regressor"])
+@pytest.mark.parametrize(
+    "solver, early_stopping",
+    [("adam", False), ("adam", True), ("sgd", False), ("sgd", True), ("lbfgs", False)],
+)
+def test_to_mlp_has_the_state_of_a_fitted_mlp(kind, solver, early_stopping):
+    from sklearn.neural_network import MLPClassifier, MLPRegressor
+
+    from skfa import FeedbackAlignmentRegressor
+
+    X, y, target = _export_data()
+    skfa_class, mlp_class = (
+        (FeedbackAlignmentClassifier, MLPClassifier)
+        if kind == "classifier"
+        else (FeedbackAlignmentRegressor, MLPRegressor)
+    )
+    y = y if kind == "classifier" else target
+    settings = dict(
+        hidden_layer_sizes=(8,),
+        solver=solver,
+        early_stopping=early_stopping,
+        max_iter=4,
+        random_state=0,
+    )
+    exported = skfa_class(feedback="bp", **settings).fit(X, y).to_mlp()
+    genuine = mlp_class(**settings).fit(X, y)
+    assert sorted(vars(exported)) == sorted(vars(genuine))
+    for name, value in vars(genuine).items():
+        if name.startswith("_"):  # the private state, of the same kinds
+            assert type(getattr(exported, name)) is type(value), name
+        else:  # None where the genuine MLP has None
+            assert (getattr(exported, name) is None) == (value is None), name
+    if solver == "lbfgs":
+        assert exported._coef_indptr == genuine._coef_indptr
+        assert exported._intercept_indptr == genuine._intercept_indptr
+    else:
+        assert (exported.validation_scores_ is None) is not early_stopping
+        assert (exported.best_loss_ is None) is early_stopping
+
+
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+def test_to_mlp_continues_with_warm_start_and_early_stopping(solver):
+    """Before: AttributeError: 'MLPClassifier' object has no attribute
+    '_no_improvement_count'."""
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    X, y = X[:600] / 16, y[:600]
+    clf = FeedbackAlignmentClassifier(
+        hidden_layer_sizes=(16,),
+        solver=solver,
+        learning_rate_init=0.01,
+        early_stopping=True,
+        n_iter_no_change=30,
+        max_iter=10,
+        random_state=0,
+    )
+    with pytest.warns(Warning, match="Maximum iterations"):
+        clf.fit(X, y)
+    mlp = clf.to_mlp()
+    scores = list(clf.validation_scores_)
+    assert len(scores) == 10
+    assert mlp._no_improvement_count == clf._no_improvement_count
+    assert mlp.best_validation_score_ == clf.best_validation_score_
+    mlp.set_params(warm_start=True, max_iter=3)
+    with pytest.warns(Warning, match="Maximum iterations"):
+        mlp.fit(X, y)
+    assert mlp.n_iter_ == 3
+    assert mlp.validation_scores_[:10] == scores  # continued, not restarted
+    assert len(mlp.validation_scores_) == 13
+    assert mlp.best_validation_score_ == max(mlp.validation_scores_)
+    assert mlp.best_validation_score_ > clf.best_validation_score_
+    assert mlp.score(X, y) > clf.score(X, y)
+
+
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+def test_to_mlp_partial_fit_continues_the_optimizer(solver):
+    """The exported MLP's optimizer carries the skfa optimizer's state: one
+    more full batch with backpropagation gives the skfa model's weights."""
+    X, y, _ = _export_data()
+    clf = FeedbackAlignmentClassifier(
+        feedback="bp",
+        solver=solver,
+        hidden_layer_sizes=(8,),
+        batch_size=len(X),
+        max_iter=5,
+        random_state=0,
+    )
+    with pytest.warns(Warning, match="Maximum iterations"):
+        clf.fit(X, y)
+    mlp = clf.to_mlp()
+    clf.partial_fit(X, y)
+    mlp.partial_fit(X, y)
+    for a, b in zip(mlp.coefs_ + mlp.intercepts_, clf.coefs_ + clf.intercepts_):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+# -- item 6: ReconstructionDisplay draws channel-first images
+
+
+@pytest.fixture
+def pyplot():
+    pyplot = pytest.importorskip("matplotlib.pyplot")
+    yield pyplot
+    pyplot.close("all")
+
+
+def test_reconstruction_draws_channel_first_colour_images(pyplot):
+    """Before: matplotlib's "Invalid shape (3, 4, 5) for image data"."""
+    from skfa.plotting import ReconstructionDisplay
+
+    rng = np.random.default_rng(0)
+    X = rng.random((2, 60)) * 4 - 1  # values in [-1, 3]
+    X_hat = X * 0.5
+    disp = ReconstructionDisplay.from_predictions(X, X_hat, image_shape=(3, 4, 5))
+    low, high = min(X.min(), X_hat.min()), max(X.max(), X_hat.max())
+    for r, rows in enumerate([X, X_hat]):
+        for j in range(2):
+            drawn = disp.images_[r, j].get_array()
+            assert drawn.shape == (4, 5, 3)  # imshow's height, width, channel
+            expected = (rows[j].reshape(3, 4, 5).transpose(1, 2, 0) - low) / (
+                high - low
+            )
+            np.testing.assert_allclose(drawn, expected, rtol=1e-12)
+    # the green channel of pixel (row 2, column 3) is feature 20 + 2 * 5 + 3
+    pixel = disp.images_[0, 1].get_array()[2, 3, 1]
+    assert pixel == pytest.approx((X[1, 33] - low) / (high - low))
+    # one channel is grey, on the shared scale
+    disp = ReconstructionDisplay.from_predictions(
+        X[:, :20], X_hat[:, :20], image_shape=(1, 4, 5)
+    )
+    image = disp.images_[0, 0]
+    assert image.get_array().shape == (4, 5)
+    assert image.get_clim() == (X[:, :20].min(), X[:, :20].max())
+    np.testing.assert_array_equal(image.get_array(), X[0, :20].reshape(4, 5))
+
+
+def test_reconstruction_refuses_height_width_channel_shapes(pyplot):
+    """Before: (5, 4, 3) drew scrambled images, silently."""
+    from skfa.plotting import ReconstructionDisplay
+
+    X = np.zeros((2, 60))
+    message = (
+        r"image_shape=\(5, 4, 3\) is read as \(channels, height, width\), the "
+        r"layout of input_shape .* 5 channels cannot be drawn: an image has 1 "
+        r"\(grey\), 3 \(RGB\) or 4 \(RGBA\)\. If each sample is stored "
+        r"height-width-channel .*\.transpose\(0, 3, 1, 2\)\.reshape\(len\(X\), "
+        r"-1\) with image_shape=\(3, 5, 4\)\."
+    )
+    with pytest.raises(ValueError, match=message):
+        ReconstructionDisplay.from_predictions(X, X, image_shape=(5, 4, 3))
+    with pytest.raises(ValueError, match=r"6 channels cannot be drawn.*\(height, w"):
+        ReconstructionDisplay.from_predictions(X, X, image_shape=(6, 5, 2))
+    with pytest.raises(ValueError, match=r"image_shape must be \(height, width\)"):
+        ReconstructionDisplay.from_predictions(X, X, image_shape=(1, 3, 4, 5))
+    with pytest.raises(ValueError, match=r"image_shape=\(3, 4, 4\) holds 48 values"):
+        ReconstructionDisplay.from_predictions(X, X, image_shape=(3, 4, 4))
+
+
+def test_reconstruction_takes_the_estimators_input_shape(pyplot):
+    """Before: 48 features drawn as line plots, input_shape ignored."""
+    from skfa import FeedbackAlignmentAutoencoder
+    from skfa.plotting import ReconstructionDisplay
+
+    X = np.random.default_rng(0).random((30, 48))
+    ae = FeedbackAlignmentAutoencoder(
+        (6,), input_shape=(3, 4, 4), max_iter=2, random_state=0
+    )
+    with pytest.warns(Warning, match="Maximum iterations"):
+        ae.fit(X)
+    disp = ReconstructionDisplay.from_estimator(ae, X, n_images=3)
+    assert disp.lines_ is None and disp.images_.shape == (2, 3)
+    assert disp.images_[1, 2].get_array().shape == (4, 4, 3)
+    # an explicit image_shape still wins
+    disp = ReconstructionDisplay.from_estimator(ae, X, n_images=3, image_shape=(6, 8))
+    assert disp.images_[0, 0].get_array().shape == (6, 8)

@@ -16,6 +16,58 @@ def _check_n_images(n_images):
         raise ValueError(f"n_images must be a positive integer; got {n_images!r}.")
 
 
+#: the channels an image can be drawn with: grey, RGB, RGBA
+_DRAWABLE_CHANNELS = (1, 3, 4)
+
+
+def _image_layout(image_shape, n_features):
+    """``(shape, channels)``: the ``(C, H, W)`` or ``(H, W)`` to reshape a
+    sample to, and its number of channels (None for a grey ``(H, W)``), or
+    ``(None, None)`` to draw lines; raises a ValueError naming the remedy."""
+    if image_shape is None:
+        if isqrt(n_features) ** 2 == n_features:
+            return (isqrt(n_features),) * 2, None
+        return None, None
+    shape = tuple(image_shape) if hasattr(image_shape, "__iter__") else None
+    if (
+        shape is None
+        or len(shape) not in (2, 3)
+        or not all(isinstance(v, Integral) and v >= 1 for v in shape)
+    ):
+        raise ValueError(
+            "image_shape must be (height, width) for grey images, or (channels, "
+            "height, width) as input_shape and load_cifar10().image_shape give "
+            f"it, in positive ints; got image_shape={image_shape!r}."
+        )
+    shape = tuple(int(v) for v in shape)
+    if prod(shape) != n_features:
+        raise ValueError(
+            f"image_shape={shape} holds {prod(shape)} values, but the samples "
+            f"have {n_features} features."
+        )
+    if len(shape) == 2:
+        return shape, None
+    channels, height, width = shape
+    if channels not in _DRAWABLE_CHANNELS:
+        if width in _DRAWABLE_CHANNELS:
+            remedy = (
+                f" If each sample is stored height-width-channel ({channels}x"
+                f"{height} pixels of {width} channels), put the channels first: "
+                f"draw X.reshape(-1, {channels}, {height}, {width})"
+                ".transpose(0, 3, 1, 2).reshape(len(X), -1) with "
+                f"image_shape=({width}, {channels}, {height})."
+            )
+        else:
+            remedy = " Give (height, width) to draw grey images."
+        raise ValueError(
+            f"image_shape={shape} is read as (channels, height, width), the "
+            "layout of input_shape and of load_cifar10().image_shape, and "
+            f"{channels} channels cannot be drawn: an image has 1 (grey), 3 "
+            "(RGB) or 4 (RGBA)." + remedy
+        )
+    return shape, channels
+
+
 class ReconstructionDisplay:
     """Samples in the top row over their reconstructions in the bottom row.
 
@@ -39,9 +91,16 @@ class ReconstructionDisplay:
         Their reconstructions.
 
     image_shape : tuple of int, default=None
-        The shape to draw each sample in, such as ``(28, 28)``; its product
-        must be ``n_features``. None draws square images when ``n_features``
-        is a perfect square, and line plots otherwise.
+        The shape to draw each sample in: ``(height, width)`` for grey images,
+        such as ``(28, 28)``, or ``(channels, height, width)``, channels
+        first as in the estimators' ``input_shape`` and
+        :func:`~skfa.datasets.load_cifar10`'s ``image_shape``, such as
+        ``(3, 32, 32)`` (1 channel is drawn grey, 3 as RGB, 4 as RGBA); its
+        product must be ``n_features``. None draws square grey images when
+        ``n_features`` is a perfect square, and line plots otherwise.
+        Colour images share one scale as grey ones do: the values are mapped
+        to the colours' range by the lowest and highest of all samples and
+        reconstructions drawn.
 
     Attributes
     ----------
@@ -115,14 +174,7 @@ class ReconstructionDisplay:
                 f"{X_reconstructed.shape}; they must match."
             )
         n_images, n_features = X.shape
-        image_shape = self.image_shape
-        if image_shape is None and isqrt(n_features) ** 2 == n_features:
-            image_shape = (isqrt(n_features),) * 2
-        if image_shape is not None and prod(image_shape) != n_features:
-            raise ValueError(
-                f"image_shape={tuple(image_shape)} holds {prod(image_shape)} "
-                f"values, but the samples have {n_features} features."
-            )
+        image_shape, channels = _image_layout(self.image_shape, n_features)
 
         if ax is None:
             width = 1.2 if image_shape is not None else 1.8
@@ -142,6 +194,15 @@ class ReconstructionDisplay:
 
         rows = np.stack([X, X_reconstructed])
         low, high = rows.min(), rows.max()
+        if channels is not None:
+            # (C, H, W) drawn as imshow's (H, W, C), or (H, W) for one
+            # channel; colours on the grey images' shared scale, in [0, 1]
+            rows = rows.reshape(2, n_images, *image_shape)
+            if channels == 1:
+                rows = rows[:, :, 0]
+            else:
+                span = high - low if high > low else 1.0
+                rows = np.clip((rows - low) / span, 0.0, 1.0).transpose(0, 1, 3, 4, 2)
         artists = np.empty((2, n_images), dtype=object)
         for (r, j), axes in np.ndenumerate(ax):
             if image_shape is None:
@@ -150,9 +211,13 @@ class ReconstructionDisplay:
                 # tick labels on the outer axes only: the rows share a y-range
                 axes.tick_params(labelleft=j == 0, labelbottom=r == 1)
             else:
-                artists[r, j] = axes.imshow(
-                    rows[r, j].reshape(image_shape), cmap=cmap, vmin=low, vmax=high
-                )
+                image = rows[r, j]
+                if channels is None:
+                    image = image.reshape(image_shape)
+                if image.ndim == 3:  # RGB(A): the colours are the values
+                    artists[r, j] = axes.imshow(image)
+                else:
+                    artists[r, j] = axes.imshow(image, cmap=cmap, vmin=low, vmax=high)
                 axes.set_xticks([])
                 axes.set_yticks([])
         ax[0, 0].set_ylabel("Original")
@@ -188,6 +253,8 @@ class ReconstructionDisplay:
 
         image_shape : tuple of int, default=None
             The shape to draw each sample in; see the class description.
+            None takes the estimator's ``input_shape`` (channels, height,
+            width) where it has one, else as the class description says.
 
         ax : array-like of matplotlib Axes of shape (2, n_images), default=None
             The axes to draw on; None makes a new figure.
@@ -204,6 +271,8 @@ class ReconstructionDisplay:
         check_is_fitted(estimator)
         _check_n_images(n_images)
         X = _safe_indexing(X, slice(n_images))
+        if image_shape is None:
+            image_shape = getattr(estimator, "input_shape", None)
         display = cls(
             X=X,
             X_reconstructed=estimator.inverse_transform(estimator.transform(X)),
