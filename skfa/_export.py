@@ -10,7 +10,13 @@ serving code that expects an MLP).
 
 import copy
 
+import numpy as np
 from sklearn.neural_network import MLPClassifier
+from sklearn.neural_network._stochastic_optimizers import (
+    AdamOptimizer,
+    SGDOptimizer,
+)
+from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ._backend import to_host
@@ -31,6 +37,11 @@ _FITTED = (
     "validation_scores_",
     "best_validation_score_",
 )
+
+#: the record of a stochastic solver's fit, which a fitted MLP of 'sgd' or
+#: 'adam' always has (None where it does not apply: the validation scores
+#: without early_stopping, the best loss with it)
+_STOCHASTIC_RECORD = ("best_loss_", "validation_scores_", "best_validation_score_")
 
 
 def to_mlp(estimator, mlp_class):
@@ -80,4 +91,88 @@ def to_mlp(estimator, mlp_class):
         mlp.classes_ = to_host(estimator.classes_).copy()
         mlp._label_binarizer = copy.deepcopy(estimator._label_binarizer)
         mlp._label_binarizer.classes_ = mlp.classes_
+    _set_training_state(mlp, estimator)
     return mlp
+
+
+def _set_training_state(mlp, estimator):
+    # the private state a fitted MLP of the same solver has, so that the MLP
+    # continues (warm_start, early_stopping, partial_fit) as a genuine one:
+    # the best weights of early_stopping, the count of epochs without
+    # improvement and the optimizer's state (with 'sgd' or 'adam'), the
+    # parameters' offsets in the packed vector (with 'lbfgs'), the generator
+    best = getattr(estimator, "_best_coefs", None)
+    best_intercepts = getattr(estimator, "_best_intercepts", None)
+    if best is None or best_intercepts is None or len(best) != len(mlp.coefs_):
+        best, best_intercepts = mlp.coefs_, mlp.intercepts_
+    mlp._best_coefs = [to_host(W).copy() for W in best]
+    mlp._best_intercepts = [to_host(b).copy() for b in best_intercepts]
+    state = getattr(estimator, "_random_state", None)
+    mlp._random_state = (
+        copy.deepcopy(state)
+        if isinstance(state, np.random.RandomState)
+        else check_random_state(mlp.random_state)
+    )
+    if mlp.solver == "lbfgs":
+        # as MLP._fit_lbfgs stores them: (start, end, shape) of each weight
+        # matrix, then (start, end) of each intercept, in the packed vector
+        mlp._coef_indptr, mlp._intercept_indptr, start = [], [], 0
+        for W in mlp.coefs_:
+            mlp._coef_indptr.append((start, start + W.size, W.shape))
+            start += W.size
+        for b in mlp.intercepts_:
+            mlp._intercept_indptr.append((start, start + b.size))
+            start += b.size
+        return
+    if getattr(mlp, "loss_curve_", None) is None:
+        mlp.loss_curve_ = []
+    for name in _STOCHASTIC_RECORD:
+        setattr(mlp, name, copy.deepcopy(getattr(estimator, name, None)))
+    if mlp.early_stopping and mlp.validation_scores_ is None:
+        mlp.validation_scores_, mlp.best_validation_score_ = [], -np.inf
+    if not mlp.early_stopping and mlp.best_loss_ is None:
+        mlp.best_loss_ = min(mlp.loss_curve_, default=np.inf)
+    mlp._no_improvement_count = int(getattr(estimator, "_no_improvement_count", 0))
+    mlp._optimizer = _optimizer_of(mlp, getattr(estimator, "_optimizer", None))
+
+
+def _optimizer_of(mlp, trained):
+    """scikit-learn's optimizer of ``mlp``'s solver, with the state of the
+    skfa estimator's optimizer ``trained`` where it has one of the same kind
+    (its first arrays are those of the weights and intercepts, in the MLP's
+    order), else fresh as a fit starts it."""
+    params = mlp.coefs_ + mlp.intercepts_
+    n = len(params)
+
+    def arrays(name):
+        # the trained state's arrays of the weights and intercepts, or None
+        found = getattr(trained, name, None)
+        if found is None or len(found) < n:
+            return None
+        found = [to_host(a) for a in found[:n]]
+        if any(a.shape != p.shape for a, p in zip(found, params)):
+            return None
+        return [np.array(a, dtype=p.dtype) for a, p in zip(found, params)]
+
+    if mlp.solver == "sgd":
+        optimizer = SGDOptimizer(
+            params,
+            mlp.learning_rate_init,
+            mlp.learning_rate,
+            mlp.momentum,
+            mlp.nesterovs_momentum,
+            mlp.power_t,
+        )
+        velocities = arrays("velocities")
+        if velocities is not None:
+            optimizer.velocities = velocities
+            optimizer.learning_rate = float(trained.learning_rate)
+        return optimizer
+    optimizer = AdamOptimizer(
+        params, mlp.learning_rate_init, mlp.beta_1, mlp.beta_2, mlp.epsilon
+    )
+    ms, vs = arrays("ms"), arrays("vs")
+    if ms is not None and vs is not None and hasattr(trained, "t"):
+        optimizer.ms, optimizer.vs, optimizer.t = ms, vs, int(trained.t)
+        optimizer.learning_rate = float(trained.learning_rate)
+    return optimizer
