@@ -197,6 +197,72 @@ def test_alignment_errors(pyplot, fitted):
         ).plot()
 
 
+def _overlap(a, b):
+    """Whether two display-space bounding boxes overlap."""
+    return a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
+
+
+def test_alignment_several_models_laid_out_readably(pyplot, fitted):
+    clf = _with_alignment(fitted["two_layers"])
+    models = {name: clf for name in ["bp", "fa", "dfa", "kp"]}
+    disp = AlignmentDisplay.from_estimator(models)
+
+    fig = disp.figure_
+    default_width = pyplot.rcParams["figure.figsize"][0]
+    # the figure grows with the models: three to a row, then a second row
+    assert fig.get_size_inches()[0] > 1.5 * default_width
+    assert len(disp.ax_) == 4 and len(fig.axes) == 4
+    assert [ax.get_title() for ax in disp.ax_] == list(models)
+    # one legend, outside every axes
+    legends = [ax.get_legend() for ax in disp.ax_ if ax.get_legend() is not None]
+    assert len(legends) == 1
+    labels = [t.get_text() for t in legends[0].get_texts()]
+    assert labels[:2] == ["hidden layer 1", "hidden layer 2"] and len(labels) == 4
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    legend_box = legends[0].get_window_extent(renderer)
+    boxes = [ax.get_tightbbox(renderer) for ax in disp.ax_]
+    assert not any(_overlap(legend_box, ax.get_window_extent()) for ax in disp.ax_)
+    # no axes' labels or ticks run into another's
+    for i, a in enumerate(boxes):
+        assert not any(_overlap(a, b) for b in boxes[i + 1 :])
+    # only the first of a row labels the shared y axis
+    assert [bool(ax.get_ylabel()) for ax in disp.ax_] == [True, False, False, True]
+
+
+def test_alignment_several_models_on_given_axes(pyplot, fitted):
+    # axes the caller made keep the per-axes legends titled by the names
+    clf = _with_alignment(fitted["two_layers"])
+    _, axes = pyplot.subplots(1, 2)
+    disp = AlignmentDisplay.from_estimator([clf, clf], ax=axes, name=["a", "b"])
+    assert list(disp.ax_) == list(axes)
+    titles = [ax.get_legend().get_title().get_text() for ax in axes]
+    assert titles == ["a", "b"]
+
+
+def test_loss_curve_several_models_legend_outside(pyplot, fitted):
+    models = {f"model {i}": fitted["dfa"] for i in range(5)}
+    models["early"] = fitted["early"]
+    disp = LossCurveDisplay.from_estimator(models)
+
+    fig = disp.figure_
+    assert fig.get_size_inches()[0] > pyplot.rcParams["figure.figsize"][0]
+    legend = disp.ax_validation_.get_legend()
+    assert len(legend.get_texts()) == 7  # six losses, one validation
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    legend_box = legend.get_window_extent(renderer)
+    assert not _overlap(legend_box, disp.ax_.get_window_extent())
+    # nor the twin axis's ticks and label at the right
+    twin = disp.ax_validation_.yaxis.get_tightbbox(renderer)
+    assert not _overlap(legend_box, twin)
+    # one estimator keeps matplotlib's default figure and legend placement
+    single = LossCurveDisplay.from_estimator(fitted["dfa"])
+    assert tuple(single.figure_.get_size_inches()) == tuple(
+        pyplot.rcParams["figure.figsize"]
+    )
+
+
 # --- ReconstructionDisplay -------------------------------------------------
 
 

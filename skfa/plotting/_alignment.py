@@ -24,7 +24,10 @@ class AlignmentDisplay:
     Several models (:meth:`from_estimator` with a list or a dict of
     estimators) are drawn side by side, one axes each; the parameters are
     then lists with one entry per model, and so are the attributes
-    (``ax_`` an array of Axes).
+    (``ax_`` an array of Axes). On a figure of its own (no ``ax`` given) the
+    display sizes the figure by the number of models, at most three axes to
+    a row, titles each axes with its model's name and draws one legend for
+    all, outside the axes, at the right of the first row.
 
     Parameters
     ----------
@@ -125,11 +128,15 @@ class AlignmentDisplay:
                 f"Got {n} alignment curves, {len(weights)} weight alignment "
                 f"curves and {len(names)} names; give one of each per model."
             )
-        if ax is None:
-            _, ax = plt.subplots(1, n, sharey=True, squeeze=False)
-        axes = np.ravel(np.asarray(ax, dtype=object))
-        if axes.size != n:
-            raise ValueError(f"ax must hold {n} Axes, one per model; got {axes.size}.")
+        own_figure = ax is None
+        if own_figure:
+            axes, ncols = _grid(plt, n)
+        else:
+            axes = np.ravel(np.asarray(ax, dtype=object))
+            if axes.size != n:
+                raise ValueError(
+                    f"ax must hold {n} Axes, one per model; got {axes.size}."
+                )
         drawn = [
             _draw(axis, curve, weight, title, ylim)
             for axis, curve, weight, title in zip(
@@ -137,6 +144,8 @@ class AlignmentDisplay:
             )
         ]
         self.lines_, self.weight_lines_, self.reference_line_ = map(list, zip(*drawn))
+        if own_figure:
+            _one_legend(axes, names, ncols)
         self.ax_, self.figure_ = axes, axes[0].figure
         return self
 
@@ -188,6 +197,48 @@ class AlignmentDisplay:
             alignment_curve=curves, weight_alignment_curve=weight_curves, name=names
         )
         return display.plot(ax=ax, ylim=ylim)
+
+
+def _grid(plt, n):
+    """A figure sized for ``n`` models, at most three axes to a row, with
+    room at the right for the legend; its ``n`` Axes and the number of
+    columns."""
+    ncols = min(n, 3)
+    nrows = -(-n // ncols)
+    fig, grid = plt.subplots(
+        nrows,
+        ncols,
+        sharey=True,
+        squeeze=False,
+        figsize=(3.6 * ncols + 2.2, 3.2 * nrows + 0.4),
+        layout="constrained",
+    )
+    for extra in grid.ravel()[n:]:
+        fig.delaxes(extra)
+    return grid.ravel()[:n], ncols
+
+
+def _one_legend(axes, names, ncols):
+    """Title each axes with its model's name; replace the per-axes legends by
+    one, outside the axes at the right of the first row. A label drawn in
+    several axes (the same layer, the same colour) is listed once."""
+    handles = {}
+    for i, (axis, name) in enumerate(zip(axes, names)):
+        axis.get_legend().remove()
+        if name is not None:
+            axis.set_title(str(name))
+        if i % ncols:  # the y axis is shared along a row
+            axis.set_ylabel("")
+        for handle, label in zip(*axis.get_legend_handles_labels()):
+            handles.setdefault(label, handle)
+    axes[min(ncols, len(axes)) - 1].legend(
+        handles.values(),
+        handles.keys(),
+        loc="upper left",
+        bbox_to_anchor=(1.04, 1.0),
+        borderaxespad=0.0,
+        fontsize="small",
+    )
 
 
 def _several(curve):

@@ -13,7 +13,9 @@ class LossCurveDisplay:
     One line per estimator shows ``loss_curve_`` against the epoch; where the
     estimator was fitted with ``early_stopping=True``, its ``validation_scores_``
     are drawn dashed, in the same colour, on a twin y-axis. Several estimators
-    on one axes compare the rules' training speed.
+    on one axes compare the rules' training speed. On a figure of its own
+    (no ``ax`` given), several curves get a figure sized by their number and
+    the legend outside the axes, at their right, so that it covers no curve.
 
     It is recommended to build the display with
     :meth:`LossCurveDisplay.from_estimator`; all parameters are stored as
@@ -113,7 +115,16 @@ class LossCurveDisplay:
                 f"Got {n_curves} loss curves, {len(validation)} validation "
                 f"score entries and {len(names)} names; give one of each per curve."
             )
-        if ax is None:
+        has_validation = any(scores is not None for scores in validation)
+        # several curves on a figure of their own: the legend goes outside
+        outside = ax is None and n_curves > 1 and self.names is not None
+        if outside:
+            entries = n_curves + sum(scores is not None for scores in validation)
+            _, ax = plt.subplots(
+                figsize=(6.4 + 1.8 + 0.8 * has_validation, max(4.0, 0.3 * entries + 1)),
+                layout="constrained",
+            )
+        elif ax is None:
             _, ax = plt.subplots()
 
         self.lines_ = []
@@ -122,7 +133,6 @@ class LossCurveDisplay:
             kwargs = _validate_style_kwargs({"label": name}, line_kwargs or {})
             self.lines_.extend(ax.plot(np.arange(1, curve.size + 1), curve, **kwargs))
 
-        has_validation = any(scores is not None for scores in validation)
         self.ax_validation_ = ax.twinx() if has_validation else None
         self.validation_lines_ = []
         for scores, line, name in zip(validation, self.lines_, names):
@@ -156,7 +166,15 @@ class LossCurveDisplay:
                 if line is not None
             ]
             # on the top axes, so that no line of the other covers the legend
-            top.legend(handles=handles)
+            if outside:  # at the right of the axes (and of the twin's labels)
+                top.legend(
+                    handles=handles,
+                    loc="upper left",
+                    bbox_to_anchor=(1.2 if has_validation else 1.03, 1.0),
+                    borderaxespad=0.0,
+                )
+            else:
+                top.legend(handles=handles)
         self.ax_, self.figure_ = ax, ax.figure
         return self
 
