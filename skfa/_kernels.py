@@ -162,7 +162,8 @@ def enabled():
     ValueError
         When ``SKFA_NUMBA`` is set to a value that is neither on nor off.
     """
-    return NUMBA_INSTALLED and _switch(os.environ.get("SKFA_NUMBA", ""))
+    # the value is checked even without numba, so that a typo shows anywhere
+    return _switch(os.environ.get("SKFA_NUMBA", "")) and NUMBA_INSTALLED
 
 
 @functools.lru_cache(maxsize=8)
