@@ -3,6 +3,8 @@ the ``SKFA_NUMBA`` switch, the exported MLP's warm start with early
 stopping, channel-first images in ReconstructionDisplay, SHA256SUMS with
 directories, and ``load_mnist`` offline."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -42,18 +44,23 @@ def test_derivative_checks_the_shapes_on_both_paths(
 
 
 class _ProjectedRule(FeedbackRule):
-    """Sends the error to each hidden layer through a fixed matrix of
+    """Sends the error to each hidden layer through a random matrix of
     ``extra`` too many columns, as rows, through ``forward.fprime``."""
 
     def __init__(self, extra=0):
         self.extra = extra
 
     def feedback_shapes(self, layer_units):
-        L = len(layer_units) - 1
-        return {i: (layer_units[L], layer_units[i] + self.extra) for i in range(1, L)}
+        return {}  # the matrices are drawn in hidden_deltas
 
     def hidden_deltas(self, forward, error, targets, weights, feedback):
-        return [forward.fprime(i, error @ feedback[i]) for i in sorted(feedback)]
+        rng = np.random.default_rng(0)
+        deltas = []
+        for i in range(1, forward.n_layers):
+            width = math.prod(forward.h[i].shape[1:]) + self.extra
+            B = rng.standard_normal((error.shape[1], width))
+            deltas.append(forward.fprime(i, error @ B))
+        return deltas
 
 
 @pytest.mark.parametrize(
@@ -61,7 +68,7 @@ class _ProjectedRule(FeedbackRule):
     [
         ((12,), 3, "(40, 15)", "(40, 12)"),
         ((12,), 4000, "(40, 4012)", "(40, 12)"),
-        ((Conv2D(2, 3),), 0, "(40, 72)", "(40, 2, 6, 6)"),
+        ((Conv2D(2, 3), Conv2D(2, 3)), 0, "(40, 72)", "(40, 2, 6, 6)"),
     ],
 )
 def test_a_rule_with_a_delta_of_the_wrong_shape_gets_a_clear_error(
