@@ -1,4 +1,4 @@
-"""The order of the example gallery: from the first comparison to the details."""
+"""The example gallery's order, and the arguments it runs the examples with."""
 
 from pathlib import Path
 
@@ -25,3 +25,9 @@ class ExampleOrder:
 
     def __repr__(self):
         return f"{type(self).__name__}()"
+
+
+def reset_argv(gallery_conf, script_vars):
+    """The command line the gallery runs every example with: draw the figure
+    (the gallery shows it) but save no file, whose path would show too."""
+    return ["--no-save"]

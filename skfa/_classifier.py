@@ -29,6 +29,8 @@ class FeedbackAlignmentClassifier(ClassifierMixin, BaseFeedbackAlignment):
     logistic outputs with binary cross-entropy for binary and multilabel
     targets; in every case the output error is ``e = (p - Y) / m``.
 
+    Read more in the :ref:`User Guide <rules>`.
+
     Parameters
     ----------
     {network}
@@ -306,6 +308,8 @@ class FeedbackAlignmentClassifier(ClassifierMixin, BaseFeedbackAlignment):
         tools written for scikit-learn's MLPs take the model: ONNX export with
         skl2onnx (``skl2onnx.to_onnx(clf.to_mlp(), X[:1])``), scikit-learn's
         inspection tools, any code that expects an ``MLPClassifier``.
+
+        Read more in the :ref:`User Guide <export>`.
 
         Returns
         -------

@@ -161,6 +161,9 @@ _SECTIONS["parameters"] = """\
         Table 1). This is the one default that MLPClassifier does not have:
         pass ``feedback='bp'`` for its update.
 
+        Read more about each rule, its equation and its paper in
+        :ref:`rules`, and about which to use in :ref:`choosing`.
+
     feedback_init : str or callable, default='uniform'
         How the feedback matrices are drawn, with ``n`` the width of the layer
         a matrix feeds (for a kernel ``(F, C, kh, kw)``, ``n = C * kh * kw``):

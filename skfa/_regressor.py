@@ -21,6 +21,8 @@ class FeedbackAlignmentRegressor(RegressorMixin, BaseFeedbackAlignment):
     parameters, fitted attributes and methods, plus ``feedback``,
     ``feedback_init`` and ``resample_feedback``.
 
+    Read more in the :ref:`User Guide <rules>`.
+
     Parameters
     ----------
     loss : {'squared_error', 'poisson'}, default='squared_error'
@@ -221,6 +223,8 @@ class FeedbackAlignmentRegressor(RegressorMixin, BaseFeedbackAlignment):
         scikit-learn's MLPs take the model: ONNX export with skl2onnx
         (``skl2onnx.to_onnx(reg.to_mlp(), X[:1])``), scikit-learn's inspection
         tools, any code that expects an ``MLPRegressor``.
+
+        Read more in the :ref:`User Guide <export>`.
 
         Returns
         -------

@@ -1,6 +1,10 @@
-"""The documentation's Python snippets run as written, and say what they show."""
+"""The documentation's and the README's Python snippets run as written, and
+say what they show."""
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -41,3 +45,86 @@ def test_custom_rule_runs(registry):
     # the page's figure: 0.89 on the training data after 50 epochs (the last
     # set_params changed the rule, not the fitted weights)
     assert clf.score(X / 16, y) == pytest.approx(0.89, abs=0.01)
+
+
+def test_tips_runs(registry):
+    namespace = {}
+    for code in _snippets("tips.rst"):
+        exec(compile(code, "tips.rst", "exec"), namespace)
+    assert namespace["grid"].best_score_ > 0.9
+
+
+def test_export_runs(tmp_path, monkeypatch):
+    # the page's ONNX model, float32 and without ZipMap, runs in onnxruntime
+    pytest.importorskip("skl2onnx")
+    pytest.importorskip("onnxruntime")
+    monkeypatch.chdir(tmp_path)  # where the page writes digits.onnx
+    namespace = {}
+    for code in _snippets("user_guide/export.rst"):
+        exec(compile(code, "export.rst", "exec"), namespace)
+    assert (tmp_path / "digits.onnx").stat().st_size > 0
+    assert namespace["probabilities"].dtype.name == "float32"
+
+
+# --- the README ------------------------------------------------------------
+
+README = DOCS.parent / "README.md"
+# a fenced block, possibly indented in a list item: its language and code
+FENCE = re.compile(r"^( *)```(\w*)\n(.*?)^\1```$", re.MULTILINE | re.DOTALL)
+
+
+def _readme_blocks():
+    """``(language, code)`` of each fenced block of the README, dedented."""
+    text = README.read_text(encoding="utf-8")
+    return [
+        (language, re.sub(rf"^{indent}", "", code, flags=re.MULTILINE))
+        for indent, language, code in FENCE.findall(text)
+    ]
+
+
+PYTHON_BLOCKS = [code for language, code in _readme_blocks() if language == "python"]
+
+
+def test_readme_blocks_are_python_or_shell():
+    # a block that does not run as Python says it is a shell command
+    languages = {language for language, _ in _readme_blocks()}
+    assert languages <= {"python", "bash", "console"}, languages
+    assert len(PYTHON_BLOCKS) >= 5
+    for code in PYTHON_BLOCKS:
+        assert "hidden_layer_sizes=(64)" not in code  # an int, not a tuple
+
+
+def test_readme_setup_commands():
+    # the first screen's two set-up commands, the second of which CI runs
+    language, code = _readme_blocks()[0]
+    assert language == "bash"
+    install, tests = code.strip().splitlines()
+    assert install == "python -m pip install . && python examples/compare_methods.py"
+    assert tests == 'python -m pip install ".[test]" && python -m pytest'
+    ci = (DOCS.parent / ".ci" / "run").read_text(encoding="utf-8")
+    assert f"    {install}\n" in ci and f"    {tests}\n" in ci
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "code", PYTHON_BLOCKS, ids=[f"block{i}" for i in range(len(PYTHON_BLOCKS))]
+)
+def test_readme_python_block_runs_as_written(code, tmp_path):
+    # each block alone, in a fresh interpreter, in an empty folder
+    if "skl2onnx" in code:
+        pytest.importorskip("skl2onnx")
+        pytest.importorskip("onnxruntime")
+    if "distributed" in code:
+        pytest.importorskip("distributed")
+    script = tmp_path / "block.py"
+    script.write_text(code, encoding="utf-8")
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    result = subprocess.run(
+        [sys.executable, str(script)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
