@@ -65,6 +65,38 @@ def to_mlp(estimator, mlp_class):
     ------
     ValueError
         If the network has convolutions or pooling, which an MLP cannot hold.
+
+    Examples
+    --------
+    The estimators' ``to_mlp()`` calls this. The MLP predicts as the network:
+
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_digits
+    >>> from skfa import FeedbackAlignmentClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> X = (X / 16).astype(np.float32)
+    >>> clf = FeedbackAlignmentClassifier((32,), max_iter=20, random_state=0)
+    >>> mlp = clf.fit(X, y).to_mlp()
+    >>> bool((mlp.predict(X) == clf.predict(X)).all())
+    True
+
+    Exported to ONNX (the ``onnx`` extra: skl2onnx and onnxruntime; the
+    example is skipped without them). float32 data gives the float32 graph
+    that onnxruntime runs (a classifier's float64 graph reaches a ZipMap
+    operator that takes float32 only, and onnxruntime refuses it), and
+    ``zipmap=False`` returns the probabilities as an array instead of a list
+    of dictionaries:
+
+    >>> import pytest
+    >>> onnxruntime = pytest.importorskip("onnxruntime")
+    >>> skl2onnx = pytest.importorskip("skl2onnx")
+    >>> onx = skl2onnx.to_onnx(mlp, X[:1], options={id(mlp): {"zipmap": False}})
+    >>> session = onnxruntime.InferenceSession(onx.SerializeToString())
+    >>> labels, probabilities = session.run(None, {"X": X})
+    >>> bool((labels == clf.predict(X)).all())
+    True
+    >>> probabilities.dtype, probabilities.shape
+    (dtype('float32'), (1797, 10))
     """
     check_is_fitted(estimator)
     beyond = [
