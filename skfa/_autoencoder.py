@@ -46,6 +46,8 @@ class FeedbackAlignmentAutoencoder(
     paper observes, and the gap grows with depth and with how well 'bp'
     does.
 
+    Read more in the :ref:`User Guide <choosing-autoencoders>`.
+
     Parameters
     ----------
     hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(128, 128)

@@ -20,6 +20,8 @@ class FA(FeedbackRule, name="fa"):
 
     ``feedback_weights_`` holds ``[B_2, ..., B_L]``.
 
+    Read more in the :ref:`User Guide <rule-fa>`.
+
     Parameters
     ----------
     derivative : bool, default=True

@@ -11,6 +11,8 @@ class BP(FeedbackRule, name="bp"):
     needs the transpose of the forward weights ("weight transport"). No
     feedback matrices. The only rule that ``solver="lbfgs"`` accepts.
 
+    Read more in the :ref:`User Guide <rule-bp>`.
+
     References
     ----------
     Rumelhart, Hinton and Williams (1986), "Learning representations by

@@ -31,6 +31,8 @@ def register(name, factory, *, replace=False):
     model loaded by a fresh process. The factory must then pickle (joblib's
     workers also pickle classes and functions of ``__main__`` by value).
 
+    Read more in the :ref:`User Guide <custom-rules>`.
+
     Parameters
     ----------
     name : str
@@ -133,6 +135,8 @@ class Progress:
 
     The training loop builds it; rules read its fields.
 
+    Read more in the :ref:`User Guide <custom-rules>`.
+
     Parameters
     ----------
     epoch : int
@@ -224,6 +228,8 @@ class FeedbackRule(BaseEstimator):
     step), and :meth:`learned_feedback` with :meth:`feedback_gradients`
     (matrices the optimizer trains next to the weights); :meth:`transposes`
     exposes the matrices that replace ``W.T`` to the alignment diagnostics.
+
+    Read more in the :ref:`User Guide <custom-rules>`.
     """
 
     #: Whether the hidden deltas are the exact gradient of the loss, which is

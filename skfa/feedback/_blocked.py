@@ -24,6 +24,8 @@ class FeedbackPropagation(FeedbackRule, name="fp"):
 
     ``feedback_weights_`` holds ``[B_1, ..., B_{L-1-k}]``.
 
+    Read more in the :ref:`User Guide <rule-fp>`.
+
     Parameters
     ----------
     bp_depth : int, default=1
@@ -91,6 +93,8 @@ class BlockedDFA(FeedbackRule, name="bdfa"):
     ``s >= L-1`` and to ``fa`` when ``s = 1``.
 
     ``feedback_weights_`` holds ``[B_1, ..., B_{L-1}]``.
+
+    Read more in the :ref:`User Guide <rule-bdfa>`.
 
     Parameters
     ----------

@@ -29,6 +29,8 @@ class DFA(FeedbackRule, name="dfa"):
 
     ``feedback_weights_`` holds ``[B_1, ..., B_{L-1}]``.
 
+    Read more in the :ref:`User Guide <rule-dfa>`.
+
     Parameters
     ----------
     aux : bool, default=False
@@ -95,6 +97,8 @@ class IFA(FeedbackRule, name="ifa"):
     for ``i >= 2``. Reduces to ``dfa`` for one hidden layer.
 
     ``feedback_weights_`` holds ``[B_1]``.
+
+    Read more in the :ref:`User Guide <rule-ifa>`.
 
     Parameters
     ----------

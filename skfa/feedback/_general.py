@@ -38,6 +38,8 @@ class GeneralRule(FeedbackRule):
     the matrices ``dfa`` draws under the same ``random_state``), then the
     ``Bt_i`` and the ``Bb_i`` the strategy uses, bottom up.
 
+    Read more in the :ref:`User Guide <rule-general>`.
+
     Parameters
     ----------
     strategy : {"s1", "s2", "s3"}, default="s1"

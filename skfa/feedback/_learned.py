@@ -23,6 +23,8 @@ class KolenPollack(FA, name="kp"):
 
     ``feedback_weights_`` holds ``[B_2, ..., B_L]`` as trained.
 
+    Read more in the :ref:`User Guide <rule-kp>`.
+
     Parameters
     ----------
     derivative : bool, default=True
@@ -76,6 +78,8 @@ class WeightMirror(FA, name="wm"):
     itself, entry by entry.
 
     ``feedback_weights_`` holds ``[B_2, ..., B_L]`` as mirrored.
+
+    Read more in the :ref:`User Guide <rule-wm>`.
 
     Parameters
     ----------

@@ -15,6 +15,8 @@ class Shallow(FeedbackRule, name="shallow"):
     "only the last layer"; Nøkland 2016 reports a network with fixed random
     hidden layers). No feedback matrices.
 
+    Read more in the :ref:`User Guide <rule-shallow>`.
+
     References
     ----------
     Lillicrap, Cownden, Tweed and Akerman (2016), "Random synaptic feedback

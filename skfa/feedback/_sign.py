@@ -26,6 +26,8 @@ class SignSymmetry(FeedbackRule):
     ``feedback_weights_`` holds the magnitudes ``R_2 .. R_L`` (``W.T``'s
     shapes, as first drawn; none for ``"uniform"``).
 
+    Read more in the :ref:`User Guide <rule-sign>`.
+
     Parameters
     ----------
     magnitude : {"uniform", "batchwise", "fixed"}, default="uniform"

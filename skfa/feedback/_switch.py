@@ -36,6 +36,8 @@ class Switch(FeedbackRule, name="switch"):
 
     ``feedback_weights_`` holds ``first``'s matrices, then ``then``'s.
 
+    Read more in the :ref:`User Guide <rule-switch>`.
+
     Parameters
     ----------
     first : str or FeedbackRule, default="bp"

@@ -27,6 +27,8 @@ class DRTP(FeedbackRule, name="drtp"):
 
     ``feedback_weights_`` holds ``[B_1, ..., B_{L-1}]``.
 
+    Read more in the :ref:`User Guide <rule-drtp>`.
+
     Parameters
     ----------
     derivative : bool, default=True
