@@ -248,10 +248,10 @@ class ScaleOnlyDFA(BlockedDFA):
     DFA's.
     """
 
-    def feedback_shapes(self, layer_units):
-        chain = super().feedback_shapes(layer_units)
-        L = len(layer_units) - 1
-        direct = {i: (layer_units[-1], layer_units[i]) for i in range(1, L)}
+    def feedback_shapes(self, network):
+        chain = super().feedback_shapes(network)
+        widths = network.widths
+        direct = {i: (widths[-1], widths[i]) for i in range(1, network.n_layers)}
         return {
             **{("chain", i): shape for i, shape in chain.items()},
             **{("dfa", i): shape for i, shape in direct.items()},

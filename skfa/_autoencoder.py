@@ -12,10 +12,10 @@ from ._backend import float_dtypes, half_to_single, namespace
 from ._base import BaseFeedbackAlignment
 from ._compat import Interval, StrOptions, _fit_context
 from ._docs import fill_doc
-from ._forward import predict_output
-from ._layers import as_rows
-from .layers import check_hidden_layers
-from .layers import n_hidden as count_hidden
+from .nn.build import check_hidden_layers
+from .nn.build import n_hidden as count_hidden
+from .nn.dense import as_rows
+from .nn.forward import predict_output
 
 
 def _negative_mse(X, X_hat, sample_weight=None):
@@ -277,7 +277,7 @@ class FeedbackAlignmentAutoencoder(
 
     @property
     def _n_features_out(self):
-        return self._layers[self.code_layer_ + 1].n_out
+        return self._network.layers[self.code_layer_ + 1].n_out
 
     def transform(self, X):
         """Encode X: the activations of the code layer.
@@ -293,10 +293,13 @@ class FeedbackAlignmentAutoencoder(
             ``h_k`` for the code layer k (``code_layer_``), ``n_codes`` its width.
         """
         X = self._validate_predict_input(X, "transform")
-        k = self.code_layer_ + 1
-        encoder = self.coefs_[:k], self.intercepts_[:k]
         codes = predict_output(
-            X, *encoder, self.activation, self.activation, namespace(X), self._layers
+            self._network,
+            X,
+            self.coefs_,
+            self.intercepts_,
+            namespace(X),
+            last=self.code_layer_ + 1,
         )
         return as_rows(codes)
 
@@ -320,16 +323,13 @@ class FeedbackAlignmentAutoencoder(
                 f"X has {codes.shape[1]} features, but the code layer of "
                 f"{type(self).__name__} has {self._n_features_out} units."
             )
-        k = self.code_layer_ + 1
-        decoder = self.coefs_[k:], self.intercepts_[k:]
-        layers = {i - k: layer for i, layer in self._layers.items() if i > k}
         return predict_output(
+            self._network,
             codes,
-            *decoder,
-            self.activation,
-            self.out_activation_,
+            self.coefs_,
+            self.intercepts_,
             namespace(codes),
-            layers,
+            first=self.code_layer_ + 2,
         )
 
     def score(self, X, y=None, sample_weight=None):

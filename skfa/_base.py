@@ -2,7 +2,7 @@
 
 The parts of a stochastic fit around the step (the feedback's state, the
 batches, the divergence guard, the stopping rule, the alignment tracker) are
-objects of :mod:`skfa._training`.
+objects of :mod:`skfa.train.fit`.
 
 Data flows one way: the estimator validates, the loop slices a batch, the
 forward pass runs, the loss table gives the output error, the feedback rule
@@ -43,20 +43,6 @@ from ._compat import (
     _check_optimize_result,
     _check_sample_weight,
 )
-from ._dropout import Dropout, dropout_rates
-from ._forward import OutputError, forward_pass, predict_output
-from ._layers import dense_layers, dense_of
-from ._losses import LOSS_FUNCTIONS
-from ._optimizers import AdamOptimizer, SGDOptimizer
-from ._progress import EpochReport
-from ._training import (
-    AlignmentTracker,
-    Batches,
-    DivergenceGuard,
-    FeedbackState,
-    Stopping,
-    validation_split,
-)
 from .feedback._backprop import BP
 from .feedback._base import (
     FeedbackRule,
@@ -69,13 +55,21 @@ from .feedback._base import (
     runtime_rules,
 )
 from .feedback._init import FEEDBACK_INITS, draw_feedback
-from .layers import (
-    build_layers,
-    check_hidden_layers,
-    check_input_shape,
-    kinds_beyond_dense,
-    n_hidden,
+from .nn.build import build_network, check_hidden_layers, check_input_shape, n_hidden
+from .nn.dropout import Masks, dropout_rates
+from .nn.forward import OutputError, forward_pass, predict_output
+from .nn.losses import LOSS_FUNCTIONS
+from .nn.network import Step
+from .train.fit import (
+    AlignmentTracker,
+    Batches,
+    DivergenceGuard,
+    FeedbackState,
+    Stopping,
+    validation_split,
 )
+from .train.optimizers import AdamOptimizer, SGDOptimizer
+from .train.progress import EpochReport
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
 
@@ -308,32 +302,30 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
             if y.ndim == 1:
                 y = xp.reshape(y, (-1, 1))
             input_shape = check_input_shape(self.input_shape, hidden_layers, X.shape[1])
-            layer_units = build_layers(
-                hidden_layers, input_shape, X.shape[1], y.shape[1]
+            network = build_network(
+                hidden_layers,
+                input_shape,
+                X.shape[1],
+                y.shape[1],
+                self.activation,
+                (self._output_spec()[0], rates),
             )
+            if network.batchnorms() and self.solver not in _STOCHASTIC_SOLVERS:
+                raise ValueError(
+                    f"BatchNorm normalises each batch by its own statistics; "
+                    f"solver={self.solver!r} evaluates one fixed loss on the whole "
+                    "data. Use solver='sgd' or 'adam'."
+                )
 
             self._random_state = check_random_state(self.random_state)
             if first_pass:
-                self._initialize(layer_units, X)
+                self._initialize(network, X)
             else:
-                self._complete_state()
-                fitted = [repr(layer) for layer in self._layers.values()]
-                asked = [repr(layer) for layer in layer_units.layers.values()]
-                if fitted != asked:
-                    widths = self._layer_units
-                    if list(widths) != list(layer_units):
-                        fitted, asked = list(widths), list(layer_units)
-                        what = "layer widths"
-                    else:
-                        what = "layers"
-                    raise ValueError(
-                        f"The network fitted before has {what} {fitted}; this "
-                        f"data and hidden_layer_sizes ask for {asked}. Refit "
-                        "without warm_start to change the architecture."
-                    )
+                self._complete_state(network)
                 self._place_state(xp, device)
-            matrices = self._feedback_for(rule, layer_units, X, first_pass)
-            self._dropout = Dropout(rates, self._dropout_rng)
+            self._network.init_stages(X)
+            matrices = self._feedback_for(rule, self._network, X, first_pass)
+            self._masks = Masks(self._dropout_rng)
 
             if self.solver in _STOCHASTIC_SOLVERS:
                 # overflow is caught once per epoch, as divergence: no warning
@@ -347,6 +339,7 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
                     X, y, sample_weight, rule, rule.prepare_feedback(matrices, xp)
                 )
 
+            self._network.release()
             if not all(
                 bool(xp.all(xp.isfinite(w))) for w in self.coefs_ + self.intercepts_
             ):
@@ -382,24 +375,24 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
                 setattr(self, name, move(getattr(self, name), xp, device))
         if hasattr(self, "_optimizer"):
             self._optimizer.place(xp, device)
+        if hasattr(self, "_network"):
+            self._network.place(lambda arrays: move(arrays, xp, device))
 
-    def _initialize(self, layer_units, X):
+    def _initialize(self, network, X):
         self.n_iter_ = 0
         self.t_ = 0
         self._n_epochs = self._n_steps = 0
-        self.n_outputs_ = layer_units[-1]
-        self.n_layers_ = len(layer_units)
+        self.n_outputs_ = network.widths[-1]
+        self.n_layers_ = network.n_layers + 1
         self.out_activation_ = self._output_spec()[0]
-        self._layer_units = layer_units
+        self._network = network
 
-        # Glorot uniform, drawn exactly as MLPClassifier draws it, on the host,
-        # then given X's namespace, device and dtype
+        # each layer draws its Glorot-uniform W then b, as MLPClassifier
+        # draws them, on the host, then given X's namespace, device and dtype
         self.coefs_, self.intercepts_ = [], []
         factor = 2.0 if self.activation == "logistic" else 6.0
-        for layer in layer_units.layers.values():
-            bound = np.sqrt(factor / (layer.fan_in + layer.fan_out))
-            W = self._random_state.uniform(-bound, bound, layer.weight_shape)
-            b = self._random_state.uniform(-bound, bound, layer.bias_shape)
+        for block in network.layers.values():
+            W, b = block.init(self._random_state, factor)
             self.coefs_.append(asarray_like(W, X))
             self.intercepts_.append(asarray_like(b, X))
 
@@ -450,22 +443,41 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         seed = self._feedback_seed
         return np.random.default_rng(None if seed is None else [seed, 1])
 
-    @property
-    def _layers(self):
-        """The layers ``1 .. L`` of the fitted network, keyed by index (dense
-        layers of the weights' shapes for a model unpickled from skfa 0.1)."""
-        units = self.__dict__.get("_layer_units")
-        return dense_of(self.coefs_) if units is None else units.layers
+    def _complete_state(self, network):
+        """Continue a fitted model (``warm_start``, ``partial_fit``) on
+        ``network``, the network the parameters ask for now.
 
-    def _complete_state(self):
-        """Fill in what a model given its weights by hand lacks.
-
-        ``partial_fit`` (and ``warm_start``) on a model whose ``coefs_`` and
-        ``intercepts_`` were set directly, as scikit-learn's MLP tests do: the
-        training state starts as a fresh fit's, and the feedback matrices are
-        drawn from ``random_state``.
+        Refuses another architecture, changing nothing. A model whose
+        ``coefs_`` and ``intercepts_`` were set by hand (as scikit-learn's
+        MLP tests do) adopts ``network`` where its weights fit it, and its
+        training state starts as a fresh fit's, the feedback matrices drawn
+        from ``random_state``.
         """
+        fitted = getattr(self, "_network", None)
+        asked = [repr(block) for block in network.layers.values()]
+        if fitted is None:
+            shapes = [tuple(W.shape) for W in self.coefs_]
+            fits = [tuple(b.weight_shape) for b in network.layers.values()]
+            if shapes != fits:
+                raise ValueError(
+                    f"The coefs_ set on this model have shapes {shapes}; this data "
+                    f"and hidden_layer_sizes ask for {fits}. Refit without "
+                    "warm_start to change the architecture."
+                )
+        elif [repr(block) for block in fitted.layers.values()] != asked:
+            old, new = fitted.widths, network.widths
+            what, (old, new) = (
+                ("layer widths", (old, new))
+                if old != new
+                else ("layers", ([repr(b) for b in fitted.layers.values()], asked))
+            )
+            raise ValueError(
+                f"The network fitted before has {what} {old}; this data and "
+                f"hidden_layer_sizes ask for {new}. Refit without warm_start to "
+                "change the architecture."
+            )
         defaults = {
+            "_network": lambda: network,
             "n_outputs_": lambda: self.coefs_[-1].shape[1],
             "n_layers_": lambda: len(self.coefs_) + 1,
             "out_activation_": lambda: self._output_spec()[0],
@@ -477,9 +489,7 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
             "_dropout_rng": self._new_dropout_rng,
             "_initial_loss": lambda: None,
             "feedback_weights_": list,
-            "_layer_units": lambda: dense_layers(
-                [*(W.shape[0] for W in self.coefs_), self.coefs_[-1].shape[1]]
-            ),
+            "_feedback_kind": lambda: None,
         }
         if self.solver in _STOCHASTIC_SOLVERS:
             defaults.update(
@@ -495,25 +505,20 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         if not hasattr(self, "_feedback_rng"):
             self._feedback_rng = np.random.default_rng(self._feedback_seed)
 
-    def _feedback_for(self, rule, layer_units, X, first_pass):
+    def _feedback_for(self, rule, network, X, first_pass):
         """Draw the rule's matrices if needed; return them keyed by the rule's keys.
 
         They are drawn on the host and given X's namespace, device and dtype.
         The returned arrays are those of ``feedback_weights_``, so a rule that
         updates them in place updates the fitted model.
         """
-        shapes = rule.feedback_shapes(layer_units)
+        shapes = rule.feedback_shapes(network)
         drawn = [tuple(B.shape) for B in self.feedback_weights_]
         # what drew the matrices: a rule of another kind or another
         # feedback_init (warm_start, partial_fit) draws afresh, even where the
-        # shapes agree (kp -> fa, dfa -> drtp); a model pickled before this
-        # was recorded keeps its matrices
+        # shapes agree (kp -> fa, dfa -> drtp)
         kind = (rule_kind(rule), self.feedback_init)
-        if (
-            first_pass
-            or drawn != list(shapes.values())
-            or getattr(self, "_feedback_kind", kind) != kind
-        ):
+        if first_pass or drawn != list(shapes.values()) or self._feedback_kind != kind:
             self._feedback_rng = np.random.default_rng(self._feedback_seed)
             self.feedback_weights_ = draw_feedback(
                 shapes.values(), self.feedback_init, self._feedback_rng
@@ -525,23 +530,16 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         self.feedback_weights_ = list(matrices.values())
         return matrices
 
-    def _forward_and_error(self, X, y, sample_weight, xp, dropout=None):
+    def _forward_and_error(self, X, y, sample_weight, xp, step=None):
         """The forward pass of a batch and its output error ``e``.
 
-        ``dropout`` draws the masks of a training step (None drops nothing).
-        Returns the :class:`ForwardPass` (its ``output_error`` set), ``e`` and
-        the batch's (weighted) size.
+        ``step`` is the training step's (its dropout masks; None: a probe,
+        which drops nothing). Returns the :class:`ForwardPass` (its
+        ``output_error`` set), ``e`` and the batch's (weighted) size.
         """
         out_activation, loss_name = self._output_spec()
         forward = forward_pass(
-            X,
-            self.coefs_,
-            self.intercepts_,
-            self.activation,
-            out_activation,
-            xp,
-            layers=self._layers,
-            dropout=dropout,
+            self._network, X, self.coefs_, self.intercepts_, xp, step
         )
         n = X.shape[0] if sample_weight is None else xp.sum(sample_weight)
         forward.output_error = OutputError(
@@ -550,7 +548,7 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         return forward, forward.output_error(forward.h[-1]), n
 
     def _gradients(
-        self, X, y, sample_weight, rule, feedback, xp, squared_norm=None, dropout=None
+        self, X, y, sample_weight, rule, feedback, xp, squared_norm=None, step=None
     ):
         """One forward and feedback pass: the batch loss and the raw updates.
 
@@ -561,10 +559,11 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         gradient of every weight and learned feedback matrix. The gradients are
         fresh arrays that the optimizer may consume. ``squared_norm``, where
         given, is the weights' ``sum(W**2)`` for the L2 term (the optimizer's
-        kernels compute it with the previous step). ``dropout`` draws the
-        step's dropout masks.
+        kernels compute it with the previous step). ``step`` is the training
+        step's (:class:`~skfa.nn.network.Step`). The gradients of the
+        stages' parameters (BatchNorm's) follow the learned feedback's.
         """
-        forward, error, n = self._forward_and_error(X, y, sample_weight, xp, dropout)
+        forward, error, n = self._forward_and_error(X, y, sample_weight, xp, step)
         loss = LOSS_FUNCTIONS[self._output_spec()[1]](
             y, forward.h[-1], sample_weight, xp
         )
@@ -587,6 +586,7 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
             layer.bias_gradient(delta, xp) for layer, delta in zip(layers, deltas)
         ]
         feedback_grads = rule.feedback_gradients(forward, deltas, coef_grads, feedback)
+        feedback_grads += forward.stage_gradients()
         return loss, coef_grads, intercept_grads, feedback_grads, decay
 
     def _loss_and_gradients(self, X, y, sample_weight, rule, feedback, xp):
@@ -621,12 +621,15 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
             feedback,
             xp,
             squared_norm=None if norms is None else sum(norms[: len(self.coefs_)]),
-            dropout=self._dropout,
+            step=Step(self._masks, update_statistics=True),
         )
+        n_stage = len(self._network.stage_parameters())
+        n_learned = len(feedback_grads) - n_stage
         decays = (
             [decay] * len(coef_grads)
             + [0.0] * len(intercept_grads)
-            + [decay] * len(feedback_grads)
+            + [decay] * n_learned
+            + [0.0] * n_stage
         )
         self._optimizer.update_params(
             params, coef_grads + intercept_grads + feedback_grads, decays
@@ -635,21 +638,26 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
 
     def _fit_stochastic(self, X, y, sample_weight, rule, matrices, incremental):
         """Train with 'sgd' or 'adam': epochs of steps, each part an object
-        of :mod:`skfa._training` with one job."""
+        of :mod:`skfa.train.fit` with one job."""
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
         xp, device = namespace_and_device(X)
         feedback = FeedbackState(
             rule,
             matrices,
-            self._layers,
+            self._network.layers,
             self.coefs_,
             self._feedback_rng,
             self.feedback_init,
             self.resample_feedback,
             xp,
         )
-        params = self.coefs_ + self.intercepts_ + feedback.learned()
+        params = (
+            self.coefs_
+            + self.intercepts_
+            + feedback.learned()
+            + self._network.stage_parameters()
+        )
         self._start_optimizer(params, incremental)
         rows, validation = validation_split(self, X, y, sample_weight, xp, device)
         y = xp.asarray(y, dtype=X.dtype)
@@ -798,7 +806,7 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         try:
             deltas = rule.hidden_deltas(forward, error, y, weights, feedback)
         except (ValueError, TypeError, IndexError) as exc:
-            kinds = kinds_beyond_dense(forward.layers)
+            kinds = self._network.kinds()
             if not kinds:
                 raise
             raise ValueError(
@@ -810,7 +818,7 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
                 "carrier_shape): delta @ W.T has no meaning for a convolution's "
                 "kernel. See 'Crossing a layer' in the user guide."
             ) from exc
-        expected = [tuple(h.shape) for h in forward.h[1:-1]]
+        expected = [forward.delta_shape(i) for i in range(1, forward.n_layers)]
         found = (
             [tuple(getattr(d, "shape", ())) for d in deltas]
             if isinstance(deltas, (list, tuple))
@@ -880,13 +888,7 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         if check_input:
             X = self._validate_predict_input(X, method)
         return predict_output(
-            X,
-            self.coefs_,
-            self.intercepts_,
-            self.activation,
-            self.out_activation_,
-            namespace(X),
-            self._layers,
+            self._network, X, self.coefs_, self.intercepts_, namespace(X)
         )
 
     @property

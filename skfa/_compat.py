@@ -9,7 +9,7 @@ release that moves or changes one of these names breaks this module alone, and
 the version branches live in one place. The array helpers that scikit-learn
 keeps private (namespaces, ``expit`` with ``out=``, ``xlogy``, moving arrays to
 the host) are written in :mod:`skfa._backend`, :mod:`skfa._activations` and
-:mod:`skfa._losses` on top of the ``array-api-compat`` package instead.
+:mod:`skfa.nn.losses` on top of the ``array-api-compat`` package instead.
 
 The parameter-validation vocabulary (``Interval``, ``StrOptions``, ...) and
 ``_fit_context`` are what every scikit-learn-compatible estimator uses to

@@ -10,7 +10,6 @@ import math
 
 from ._backend import namespace
 from .feedback._backprop import BP
-from .feedback._base import transposes_of
 
 
 def angle(a, b):
@@ -65,7 +64,7 @@ def weight_alignment(rule, feedback, weights, layers):
         no matrices standing in for the weights
         (:meth:`FeedbackRule.transposes`).
     """
-    carriers = transposes_of(rule, feedback, weights, layers)
+    carriers = rule.transposes(feedback, weights, layers)
     if carriers is None:
         return None
     order = sorted(carriers)

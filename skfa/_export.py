@@ -20,7 +20,6 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ._backend import to_host
-from ._layers import Dense
 
 #: fitted attributes an MLP keeps, copied when the skfa estimator has them
 _FITTED = (
@@ -100,9 +99,11 @@ def to_mlp(estimator, mlp_class):
     """
     check_is_fitted(estimator)
     beyond = [
-        f"layer {i}: {layer!r}"
-        for i, layer in estimator._layers.items()
-        if not isinstance(layer, Dense)
+        f"layer {i}: {block.weighted!r}"
+        + "".join(f", {s.spec_name}" for s in block.stages if hasattr(s, "spec_name"))
+        for i, block in estimator._network.layers.items()
+        if hasattr(block.weighted, "spec_name")
+        or any(hasattr(s, "spec_name") for s in block.stages)
     ]
     if beyond:
         raise ValueError(

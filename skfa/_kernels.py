@@ -193,7 +193,7 @@ def sgd_update(param, grad, velocity, lr, momentum, decay, nesterov):
     """One fused pass of SGD with momentum and weight decay, in place.
 
     ``param`` and ``velocity`` are updated and ``grad`` is read (see
-    :class:`skfa._optimizers.SGDOptimizer`); returns ``sum(param**2)`` after
+    :class:`skfa.train.optimizers.SGDOptimizer`); returns ``sum(param**2)`` after
     the step, summed in float64.
     """
     return _update("sgd", (param, grad, velocity), (lr, momentum, decay), nesterov)
@@ -204,7 +204,7 @@ def adam_update(param, grad, m, v, lr, beta_1, beta_2, epsilon, decay):
 
     ``param``, ``m`` and ``v`` are updated and ``grad`` is read; ``lr`` is the
     step's bias-corrected learning rate (see
-    :class:`skfa._optimizers.AdamOptimizer`); returns ``sum(param**2)`` after
+    :class:`skfa.train.optimizers.AdamOptimizer`); returns ``sum(param**2)`` after
     the step, summed in float64.
     """
     scalars = (lr, beta_1, 1 - beta_1, beta_2, 1 - beta_2, epsilon, decay)

@@ -21,32 +21,37 @@ convolution or pool must follow the input or another convolution or pool.
 Each hidden ``Conv2D`` is followed by the activation (and by ``dropout``, if
 any); a pool takes the activated maps and feeds the next layer.
 
-How the learning rules meet these layers: the weights ``W_i`` of a
-convolution are its kernel, of shape ``(filters, channels, kh, kw)``, and the
-matrices that stand in for ``W_i.T`` in feedback alignment and its relatives
-(fa, kp, wm, usf, brsf, frsf, the general rule's term from above) are
-kernels of that shape too, carried down by the transposed convolution, as in
-Liao, Leibo and Poggio (2016), "How important is weight symmetry in
-backpropagation?", and Moskovitz, Litwin-Kumar and Abbott (2018), "Feedback
-alignment in deep convolutional networks". Direct feedback (dfa, drtp,
-``aux=True``, the blocked and propagated variants, s1-s3) projects the error
-onto a layer's whole output map, ``filters * height' * width'`` values, as
-in Nøkland (2016), "Direct feedback alignment provides learning in deep
-neural networks". Pooling has no weights: every rule crosses it as
-backpropagation does (a max pool hands a delta to the input that won its
-window, an average pool shares it equally).
+How the learning rules meet these layers: each weighted layer (an int or a
+``Conv2D``) starts a block, and the weightless layers after it (pools,
+``BatchNorm``) are stages of that block, with the activation after a
+``BatchNorm`` that follows the weighted layer directly (``conv -> BatchNorm
+-> f -> pool``). The weights ``W_i`` of a convolution are its kernel, of
+shape ``(filters, channels, kh, kw)``, and the matrices that stand in for
+``W_i.T`` in feedback alignment and its relatives (fa, kp, wm, usf, brsf,
+frsf, the general rule's term from above) are kernels of that shape too,
+carried down by the transposed convolution, as in Liao, Leibo and Poggio
+(2016), "How important is weight symmetry in backpropagation?", and
+Moskovitz, Litwin-Kumar and Abbott (2018), "Feedback alignment in deep
+convolutional networks". Direct feedback (dfa, drtp, ``aux=True``, the
+blocked and propagated variants, s1-s3, ifa's first projection) projects
+the error onto the block's output, after its pool, as the authors' code
+does: Nøkland's (``ErrorFeedback`` after ``SpatialMaxPooling``), Launay et
+al.'s and BioTorch's; the delta then crosses the pool (a max pool hands it
+to the input that won its window, an average pool shares it equally),
+``f'`` and a BatchNorm's exact backward. ``DFA(placement="before_pool")``
+and ``DRTP(placement="before_pool")`` project onto the map before the
+pool instead, as Frenkel, Lefebvre and Bol's DRTP code does.
 """
 
-import math
 from dataclasses import dataclass
-from numbers import Integral
+from numbers import Integral, Real
 
-from ._conv import Convolution
-from ._layers import Dense, LayerUnits
-from ._pooling import AvgPooling, MaxPooling, Pooled
-from ._windows import pair
+from .nn.batchnorm import BatchNormalization
+from .nn.conv import Convolution
+from .nn.pooling import AvgPooling, MaxPooling
+from .nn.windows import pair
 
-__all__ = ["Conv2D", "MaxPool2D", "AvgPool2D"]
+__all__ = ["Conv2D", "MaxPool2D", "AvgPool2D", "BatchNorm"]
 
 
 def _is_int(value):
@@ -95,6 +100,9 @@ class Conv2D:
     Conv2D(filters=6, kernel_size=5, stride=1, padding='same')
     """
 
+    weighted = True  # starts a block
+    needs_images = True
+
     filters: int
     kernel_size: int | tuple = 3
     stride: int | tuple = 1
@@ -137,6 +145,8 @@ class Conv2D:
 
 @dataclass(frozen=True)
 class _Pool:
+    needs_images = True
+
     pool_size: int | tuple = 2
     stride: int | tuple | None = None
 
@@ -197,133 +207,53 @@ class AvgPool2D(_Pool):
     _stage = AvgPooling
 
 
-def kinds_beyond_dense(layers):
-    """The names in :mod:`skfa.layers` of the layer kinds in ``layers`` (a
-    dict of built layers) other than dense ones, sorted."""
-    names = {Convolution: "Conv2D", MaxPooling: "MaxPool2D", AvgPooling: "AvgPool2D"}
-    found = set()
-    for layer in layers.values():
-        parts = (layer.pool, layer.weighted) if isinstance(layer, Pooled) else (layer,)
-        found.update(names[type(part)] for part in parts if type(part) in names)
-    return sorted(found)
+@dataclass(frozen=True)
+class BatchNorm:
+    """Batch normalisation (Ioffe and Szegedy 2015), of a dense layer's
+    units or a convolution's channels.
 
+    ``y = gamma * (x - mean) / sqrt(var + eps) + beta``, with the batch's
+    statistics in training and running ones in prediction (updated as
+    PyTorch does: ``running = (1 - momentum) * running + momentum *
+    batch``). Placed right after a weighted layer it normalises the
+    pre-activation (``Conv2D(8, 3), BatchNorm(), MaxPool2D(2)`` is ``conv
+    -> BatchNorm -> f -> pool``); after a pool, the pooled activations.
 
-def check_hidden_layers(hidden_layer_sizes):
-    """``hidden_layer_sizes`` as a list of positive ints and layer objects.
-
-    Raises a ValueError naming the entry that is neither.
-    """
-    sizes = hidden_layer_sizes
-    entries = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
-    for entry in entries:
-        if isinstance(entry, Conv2D | _Pool) or (_is_int(entry) and entry >= 1):
-            continue
-        raise ValueError(
-            "hidden_layer_sizes must hold the widths of the hidden layers, "
-            "positive integers, or layers of skfa.layers (Conv2D, MaxPool2D, "
-            f"AvgPool2D); got hidden_layer_sizes={sizes!r}, whose entry "
-            f"{entry!r} is not one."
-        )
-    return [int(e) if _is_int(e) else e for e in entries]
-
-
-def n_hidden(entries):
-    """The hidden layers with weights (and an activation) among ``entries``."""
-    return sum(not isinstance(entry, _Pool) for entry in entries)
-
-
-def is_dense(entries):
-    """Whether ``entries`` are all dense widths (an MLP)."""
-    return all(_is_int(entry) for entry in entries)
-
-
-def check_input_shape(input_shape, entries, n_features):
-    """``input_shape`` as ``(C, H, W)``, or None for an MLP without one.
-
-    A ``(H, W)`` pair means one channel. Raises a ValueError when a
-    convolution or pool has no shape to work on, or when the shape does not
-    hold ``n_features`` values.
-    """
-    if input_shape is None:
-        if not is_dense(entries):
-            raise ValueError(
-                "Convolutions and pooling need input_shape=(channels, height, "
-                "width), the shape of one sample, whose rows of X hold the image "
-                "flattened in C order: e.g. input_shape=(1, 28, 28) for MNIST's "
-                "784 columns."
-            )
-        return None
-    shape = tuple(input_shape) if hasattr(input_shape, "__iter__") else None
-    if (
-        shape is None
-        or len(shape) not in (2, 3)
-        or not all(_is_int(v) and v >= 1 for v in shape)
-    ):
-        raise ValueError(
-            "input_shape must be (channels, height, width), or (height, width) "
-            f"for one channel, in positive ints; got input_shape={input_shape!r}."
-        )
-    shape = tuple(int(v) for v in shape)
-    if len(shape) == 2:
-        shape = (1, *shape)
-    if math.prod(shape) != n_features:
-        raise ValueError(
-            f"input_shape={input_shape!r} holds {math.prod(shape)} values per "
-            f"sample, but X has {n_features} features."
-        )
-    return shape
-
-
-def build_layers(entries, input_shape, n_features, n_outputs):
-    """The network's layers ``1 .. L`` as :class:`~skfa._layers.LayerUnits`.
+    Every rule crosses it by its exact local backward, and ``gamma`` and
+    ``beta`` learn from their exact gradients: the feedback rules replace
+    weight transport only (as BioTorch does). The direct rules' projection
+    lands on the block's output, after the activation and any pool, so the
+    BatchNorm lies between it and the weights. It needs a stochastic solver.
 
     Parameters
     ----------
-    entries : list
-        :func:`check_hidden_layers`' list: widths and layer objects.
-    input_shape : tuple of int or None
-        :func:`check_input_shape`'s shape.
-    n_features, n_outputs : int
-        The widths of the input and of the output layer.
+    momentum : float, default=0.1
+        The running statistics' weight of a new batch, in (0, 1].
+    eps : float, default=1e-5
+        Added to the variance, > 0.
+
+    Examples
+    --------
+    >>> from skfa.layers import BatchNorm
+    >>> BatchNorm()
+    BatchNorm(momentum=0.1, eps=1e-05)
     """
-    shape = input_shape  # (C, H, W) of the maps so far; None once flat
-    width = n_features
-    pool, layers = None, []
 
-    def attach(layer):
-        # the layer, behind the pool that came before it
-        return layer if pool is None else Pooled(pool, layer)
+    momentum: float = 0.1
+    eps: float = 1e-5
 
-    for position, entry in enumerate([*entries, n_outputs]):
-        if _is_int(entry):
-            on = shape if pool is None else pool.out_shape
-            n_in = width if on is None else math.prod(on)
-            layers.append(attach(Dense(n_in, entry, in_shape=on)))
-            shape, width, pool = None, entry, None
-            continue
-        if shape is None:
-            raise ValueError(
-                f"{entry!r} at position {position} of hidden_layer_sizes needs "
-                "images, but it follows a dense layer, whose output is flat. Put "
-                "convolutions and pools before the dense layers."
-            )
-        if isinstance(entry, _Pool):
-            if pool is not None:
-                raise ValueError(
-                    f"{entry!r} at position {position} of hidden_layer_sizes "
-                    f"follows another pool, {pool!r}; use one pool with a "
-                    "larger pool_size or stride."
-                )
-            try:
-                pool = entry.build(shape)
-            except ValueError as exc:
-                raise ValueError(f"{entry!r} at position {position}: {exc}") from None
-            continue
-        on = shape if pool is None else pool.out_shape
-        try:
-            layer = entry.build(on)
-        except ValueError as exc:
-            raise ValueError(f"{entry!r} at position {position}: {exc}") from None
-        layers.append(attach(layer))
-        shape, width, pool = layer.out_shape, layer.n_out, None
-    return LayerUnits(layers)
+    def __post_init__(self):
+        if isinstance(self.momentum, bool) or not isinstance(self.momentum, Real):
+            raise ValueError(f"momentum must be a float; got {self.momentum!r}.")
+        if not 0 < self.momentum <= 1:
+            raise ValueError(f"momentum must be in (0, 1]; got {self.momentum!r}.")
+        if (
+            isinstance(self.eps, bool)
+            or not isinstance(self.eps, Real)
+            or self.eps <= 0
+        ):
+            raise ValueError(f"eps must be a positive float; got {self.eps!r}.")
+
+    def build(self, in_shape):
+        """The layer on samples of ``in_shape`` (rows or maps)."""
+        return BatchNormalization(in_shape, self.momentum, self.eps)

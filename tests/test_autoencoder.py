@@ -10,8 +10,8 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 
 from skfa import FeedbackAlignmentAutoencoder
-from skfa._losses import OUTPUT_ERRORS
 from skfa.feedback import FEEDBACK_RULES
+from skfa.nn.losses import OUTPUT_ERRORS
 
 METHODS = sorted(FEEDBACK_RULES)
 # Every method at the same budget: logistic output (digits / 16 lies in

@@ -8,9 +8,6 @@ import pytest
 from finite_differences import numerical_gradient
 from numpy.testing import assert_allclose
 
-from skfa._conv import Convolution as Conv2D
-from skfa._forward import OutputError, forward_pass
-from skfa._layers import Dense, LayerUnits
 from skfa.feedback import (
     DFA,
     FEEDBACK_RULES,
@@ -20,6 +17,11 @@ from skfa.feedback import (
     GeneralRule,
 )
 from skfa.feedback._base import Progress, resolve_feedback
+from skfa.nn.build import stack
+from skfa.nn.conv import Convolution as Conv2D
+from skfa.nn.dense import Dense
+from skfa.nn.forward import OutputError, forward_pass
+from skfa.nn.network import Flatten
 
 IN_SHAPE = (2, 6, 6)
 GEOMETRIES = list(itertools.product([1, 2], [0, 1]))  # (stride, padding)
@@ -123,16 +125,18 @@ def test_dense_on_images_is_dense_on_rows():
     h = rng.standard_normal((4, 3, 2, 2))
     W, b, delta = rng.standard_normal((12, 5)), rng.standard_normal(5), None
     delta = rng.standard_normal((4, 5))
-    flat, shaped = Dense(12, 5), Dense(12, 5, in_shape=(3, 2, 2))
+    layer = Dense(12, 5)
     rows = h.reshape(4, -1)
-    for layer in (flat, shaped):
-        assert_allclose(layer.forward(h, W, b), rows @ W + b)
-        assert_allclose(layer.linear(h, W), rows @ W)
-        assert_allclose(layer.weight_gradient(h, delta), rows.T @ delta)
-    assert flat.carry(delta, W.T).shape == (4, 12)
-    assert_allclose(shaped.carry(delta, W.T), (delta @ W.T).reshape(h.shape))
-    with pytest.raises(ValueError, match="in_shape"):
-        Dense(11, 5, in_shape=(3, 2, 2))
+    assert_allclose(layer.forward(h, W, b), rows @ W + b)
+    assert_allclose(layer.linear(h, W), rows @ W)
+    assert_allclose(layer.weight_gradient(h, delta), rows.T @ delta)
+    assert layer.carry(delta, W.T).shape == (4, 12)
+    # the flatten that ends a conv block gives the carried rows the maps' shape
+    flatten = Flatten((3, 2, 2))
+    assert_allclose(
+        flatten.backward(layer.carry(delta, W.T), None), (delta @ W.T).reshape(h.shape)
+    )
+    assert_allclose(flatten.forward(h, None)[0], rows)
 
 
 # -- a conv network through every rule -----------------------------------
@@ -145,14 +149,12 @@ def _conv_network():
     images in, two conv layers, a dense hidden layer on images, an output."""
     conv1 = Conv2D(IN_SHAPE, 3, 3, stride=1, padding=1)
     conv2 = Conv2D(conv1.out_shape, 3, 3, stride=2, padding=1)
-    return LayerUnits(
-        [conv1, conv2, Dense(conv2.n_out, 5, in_shape=conv2.out_shape), Dense(5, 3)]
-    )
+    return stack([conv1, conv2, Dense(conv2.n_out, 5), Dense(5, 3)], "tanh", "softmax")
 
 
 def _arrays(layers, rng):
-    X = rng.standard_normal((M, layers[0]))
-    Y = np.eye(layers[-1])[rng.integers(0, layers[-1], M)]
+    X = rng.standard_normal((M, layers.n_features))
+    Y = np.eye(layers.widths[-1])[rng.integers(0, layers.widths[-1], M)]
     coefs = [
         rng.standard_normal(layer.weight_shape) / np.sqrt(layer.fan_in)
         for layer in layers.layers.values()
@@ -165,9 +167,7 @@ def _arrays(layers, rng):
 
 
 def _forward(layers, X, Y, coefs, intercepts):
-    forward = forward_pass(
-        X, coefs, intercepts, "tanh", "softmax", np, layers=layers.layers
-    )
+    forward = forward_pass(layers, X, coefs, intercepts, np)
     forward.output_error = OutputError("softmax", "log_loss", Y, None, M, np)
     return forward
 
@@ -195,9 +195,9 @@ def test_every_rule_runs_on_a_conv_network(name):
     feedback = rule.prepare_feedback(matrices, np)
     feedback = rule.refresh_feedback(feedback, progress)  # wm, brsf, switch
     deltas = rule.hidden_deltas(forward, error, Y, weights, feedback)
-    assert len(deltas) == len(layers) - 2
+    assert len(deltas) == layers.n_layers - 1
     for i, delta in enumerate(deltas, start=1):
-        assert delta.shape == forward.h[i].shape
+        assert delta.shape == forward.delta_shape(i)
         assert np.all(np.isfinite(delta))
     # the weight gradients the training loop would take, and learned feedback
     gradients = [
@@ -255,7 +255,7 @@ def test_fa_through_the_kernels_is_bp():
     layers = _conv_network()
     X, Y, coefs, intercepts = _arrays(layers, rng)
     carriers = {
-        i: layers.layers[i].carrier(coefs[i - 1]) for i in range(2, len(layers))
+        i: layers.layers[i].carrier(coefs[i - 1]) for i in range(2, layers.n_layers + 1)
     }
     _, _, bp = _deltas(resolve_feedback("bp"), layers, X, Y, coefs, intercepts, {})
     _, _, fa = _deltas(
@@ -268,7 +268,7 @@ def test_fa_through_the_kernels_is_bp():
 def test_dfa_on_one_conv_layer_is_bp():
     rng = np.random.default_rng(7)
     conv = Conv2D(IN_SHAPE, 3, 3, stride=2, padding=1)
-    layers = LayerUnits([conv, Dense(conv.n_out, 4, in_shape=conv.out_shape)])
+    layers = stack([conv, Dense(conv.n_out, 4)], "tanh", "softmax")
     X, Y, coefs, intercepts = _arrays(layers, rng)
     X = X.reshape(M, *IN_SHAPE)  # images in, this time
     _, _, bp = _deltas(resolve_feedback("bp"), layers, X, Y, coefs, intercepts, {})
@@ -298,7 +298,7 @@ def test_rule_variants_run_on_a_conv_network(rule):
     matrices = {key: rng.uniform(-0.5, 0.5, shape) for key, shape in shapes.items()}
     forward, _, deltas = _deltas(rule, layers, X, Y, coefs, intercepts, matrices)
     for i, delta in enumerate(deltas, start=1):
-        assert delta.shape == forward.h[i].shape
+        assert delta.shape == forward.delta_shape(i)
         assert np.all(np.isfinite(delta))
 
 

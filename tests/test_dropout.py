@@ -16,9 +16,6 @@ from skfa import (
     FeedbackAlignmentClassifier,
     FeedbackAlignmentRegressor,
 )
-from skfa._dropout import Dropout, dropout_rates
-from skfa._forward import forward_pass
-from skfa._layers import dense_layers
 from skfa.feedback import (
     BP,
     DFA,
@@ -33,6 +30,9 @@ from skfa.feedback import (
     SignSymmetry,
 )
 from skfa.feedback._base import checked_rule
+from skfa.nn.dropout import Masks, dropout_rates
+from skfa.nn.forward import forward_pass
+from skfa.nn.network import Step
 
 RULES = sorted(FEEDBACK_RULES)
 
@@ -163,9 +163,7 @@ def test_dropout_is_seeded_and_leaves_the_other_draws_alone(digits):
 def test_predict_is_the_network_without_dropout(digits):
     X, X_test, y, _ = digits
     clf = FeedbackAlignmentClassifier(**_params(dropout=(0.2, 0.5, 0.5))).fit(X, y)
-    forward = forward_pass(
-        X_test, clf.coefs_, clf.intercepts_, "tanh", "softmax", np, dropout=None
-    )
+    forward = forward_pass(clf._network, X_test, clf.coefs_, clf.intercepts_, np)
     assert_allclose(clf.predict_proba(X_test), forward.h[-1], rtol=1e-12)
 
 
@@ -183,12 +181,11 @@ def test_bp_with_dropout_is_the_gradient_of_the_thinned_network():
         max_iter=1,
         random_state=0,
     ).fit(X, y)
-    rates = dropout_rates(reg.dropout, 2)
 
     def loss_and_grads():
-        dropout = Dropout(rates, np.random.default_rng(7))
+        step = Step(Masks(np.random.default_rng(7)))
         loss, coef_grads, intercept_grads, _, _ = reg._gradients(
-            X, y, None, BP(), None, np, dropout=dropout
+            X, y, None, BP(), None, np, step=step
         )
         return loss, coef_grads + intercept_grads
 
@@ -203,8 +200,8 @@ def test_bp_with_dropout_is_the_gradient_of_the_thinned_network():
         )
         assert_allclose(flat_grad[some], numeric, rtol=1e-5, atol=1e-9)
     # and the masks did thin the network: some hidden deltas are zero
-    dropout = Dropout(rates, np.random.default_rng(7))
-    forward, error, _ = reg._forward_and_error(X, y, None, np, dropout)
+    step = Step(Masks(np.random.default_rng(7)))
+    forward, error, _ = reg._forward_and_error(X, y, None, np, step)
     assert set(forward.masks) == {1, 2}
     assert (forward.masks[1] == 0).any() and (forward.h[0] == 0).any()
 
@@ -233,11 +230,10 @@ def test_every_rule_gives_dropped_units_no_delta(digits, rule):
     ).fit(X[:200], y[:200])
     Y = clf._label_binarizer.transform(y[:50]).astype(float)
     rule = checked_rule(rule)
-    layer_units = [X.shape[1], 16, 12, Y.shape[1]]
-    matrices = clf._feedback_for(rule, dense_layers(layer_units), X, first_pass=False)
+    matrices = clf._feedback_for(rule, clf._network, X, first_pass=False)
     feedback = rule.prepare_feedback(matrices, np)
-    dropout = Dropout(dropout_rates(clf.dropout, 2), np.random.default_rng(1))
-    forward, error, _ = clf._forward_and_error(X[:50], Y, None, np, dropout)
+    step = Step(Masks(np.random.default_rng(1)))
+    forward, error, _ = clf._forward_and_error(X[:50], Y, None, np, step)
     weights = dict(enumerate(clf.coefs_, start=1))
     deltas = rule.hidden_deltas(forward, error, Y, weights, feedback)
     for i, delta in enumerate(deltas, start=1):
@@ -251,8 +247,7 @@ def test_every_rule_gives_dropped_units_no_delta(digits, rule):
 def test_sparse_input_stays_sparse_and_drops_stored_values(digits):
     X, _, y, _ = digits
     X_sparse = sp.csr_matrix(np.where(X > 0.5, X, 0.0))
-    dropout = Dropout([0.25, 0.0, 0.0], np.random.default_rng(0))
-    dropped = dropout.drop_input(X_sparse, np)
+    dropped = Masks(np.random.default_rng(0)).drop_input(X_sparse, 0.25)
     assert sp.issparse(dropped) and dropped.shape == X_sparse.shape
     assert dropped.nnz <= X_sparse.nnz  # a zero stays zero: no dense mask
     kept = dropped.toarray() != 0

@@ -9,8 +9,9 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
 
 from skfa import FeedbackAlignmentClassifier, FeedbackAlignmentRegressor
-from skfa._forward import forward_pass
 from skfa.feedback import BP, DFA, FA, FEEDBACK_RULES, IFA, FeedbackRule
+from skfa.nn.build import dense_network
+from skfa.nn.forward import forward_pass
 
 
 def _one_step(feedback, hidden, X, y, Estimator=FeedbackAlignmentClassifier):
@@ -87,7 +88,8 @@ def _random_forward(layer_units, rng, activation="tanh"):
     ]
     intercepts = [rng.standard_normal(b) * 0.1 for b in layer_units[1:]]
     X = rng.standard_normal((11, layer_units[0]))
-    forward = forward_pass(X, coefs, intercepts, activation, "softmax", np)
+    network = dense_network(layer_units, activation, "softmax")
+    forward = forward_pass(network, X, coefs, intercepts, np)
     error = rng.standard_normal((11, layer_units[-1])) / 11
     return forward, error, dict(enumerate(coefs, start=1))
 
@@ -98,13 +100,14 @@ def test_rule_level_identities():
     forward, error, weights = _random_forward(layer_units, rng)
     bp = BP().hidden_deltas(forward, error, None, weights, None)
 
-    transposed = {i: weights[i].T for i in FA().feedback_shapes(layer_units)}
+    network = forward.network
+    transposed = {i: weights[i].T for i in FA().feedback_shapes(network)}
     fa = FA().hidden_deltas(forward, error, None, weights, transposed)
     for d_fa, d_bp in zip(fa, bp):
         assert_allclose(d_fa, d_bp, rtol=1e-13)
 
     # DFA by hand, layer by layer, equals the one-GEMM implementation
-    shapes = DFA().feedback_shapes(layer_units)
+    shapes = DFA().feedback_shapes(network)
     B = {i: rng.standard_normal(shape) for i, shape in shapes.items()}
     dfa = DFA().hidden_deltas(
         forward, error, None, weights, DFA().prepare_feedback(B, np)
@@ -123,7 +126,7 @@ def test_rule_level_identities():
 
 
 def test_feedback_shapes_follow_methods_md():
-    units = [5, 9, 8, 7, 3]
+    units = dense_network([5, 9, 8, 7, 3])
     assert BP().feedback_shapes(units) == {}
     assert FA().feedback_shapes(units) == {2: (8, 9), 3: (7, 8), 4: (3, 7)}
     assert DFA().feedback_shapes(units) == {1: (3, 9), 2: (3, 8), 3: (3, 7)}

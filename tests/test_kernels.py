@@ -7,7 +7,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from skfa import _kernels
-from skfa._optimizers import AdamOptimizer, SGDOptimizer
+from skfa.train.optimizers import AdamOptimizer, SGDOptimizer
 
 pytestmark = pytest.mark.skipif(
     not _kernels.NUMBA_INSTALLED,

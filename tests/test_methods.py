@@ -10,7 +10,6 @@ from sklearn.model_selection import GridSearchCV
 
 from skfa import FeedbackAlignmentClassifier
 from skfa._compat import InvalidParameterError
-from skfa._forward import OutputError, forward_pass
 from skfa.feedback import (
     DFA,
     DRTP,
@@ -27,6 +26,8 @@ from skfa.feedback import (
     WeightMirror,
 )
 from skfa.feedback._init import NOISE_STD, SPARSE_DENSITY
+from skfa.nn.build import dense_network
+from skfa.nn.forward import OutputError, forward_pass
 
 HIDDEN = (24, 20, 16)  # three hidden layers: L = 4
 METHOD_NAMES = sorted(FEEDBACK_RULES)
@@ -191,7 +192,8 @@ def _random_forward(layer_units, rng, m=11):
     ]
     intercepts = [rng.standard_normal(b) * 0.1 for b in layer_units[1:]]
     X = rng.standard_normal((m, layer_units[0]))
-    forward = forward_pass(X, coefs, intercepts, "tanh", "softmax", np)
+    network = dense_network(layer_units, "tanh", "softmax")
+    forward = forward_pass(network, X, coefs, intercepts, np)
     Y = np.eye(layer_units[-1])[rng.randint(layer_units[-1], size=m)]
     forward.output_error = OutputError("softmax", "log_loss", Y, None, m, np)
     error = (forward.h[-1] - Y) / m
@@ -199,7 +201,7 @@ def _random_forward(layer_units, rng, m=11):
 
 
 def _draw(rule, layer_units, rng):
-    shapes = rule.feedback_shapes(layer_units)
+    shapes = rule.feedback_shapes(dense_network(layer_units))
     return {key: rng.standard_normal(shape) for key, shape in shapes.items()}
 
 
@@ -244,22 +246,22 @@ def test_general_rule_by_hand():
 
 def test_general_rule_shapes():
     units = [5, 9, 8, 7, 3]
-    assert GeneralRule("s1").feedback_shapes(units) == {
+    assert GeneralRule("s1").feedback_shapes(dense_network(units)) == {
         ("direct", 1): (3, 9),
         ("direct", 2): (3, 8),
         ("direct", 3): (3, 7),
         ("above", 1): (8, 9),
         ("above", 2): (7, 8),
     }
-    assert set(GeneralRule("s2").feedback_shapes(units)) == {
+    assert set(GeneralRule("s2").feedback_shapes(dense_network(units))) == {
         ("direct", 1),
         ("direct", 2),
         ("direct", 3),
         ("below", 2),
         ("below", 3),
     }
-    assert GeneralRule("s3").feedback_shapes(units)["below", 2] == (9, 8)
-    assert len(GeneralRule("s3").feedback_shapes(units)) == 7
+    assert GeneralRule("s3").feedback_shapes(dense_network(units))["below", 2] == (9, 8)
+    assert len(GeneralRule("s3").feedback_shapes(dense_network(units))) == 7
 
 
 @pytest.mark.parametrize("rule", [DFA(aux=True), GeneralRule("s2", aux=True)], ids=repr)
@@ -295,7 +297,12 @@ def test_blocked_dfa_and_feedback_propagation_by_hand():
 
     # blocks of two from the top: {4, 3} from e, {2, 1} from delta_3
     rule = BlockedDFA(block_size=2)
-    assert rule.feedback_shapes(units) == {1: (7, 9), 2: (7, 8), 3: (4, 7), 4: (4, 6)}
+    assert rule.feedback_shapes(dense_network(units)) == {
+        1: (7, 9),
+        2: (7, 8),
+        3: (4, 7),
+        4: (4, 6),
+    }
     M = _draw(rule, units, rng)
     got = _deltas(rule, forward, e, Y, weights, M)
     d4 = e @ M[4] * _fp(forward, 4)
@@ -307,7 +314,7 @@ def test_blocked_dfa_and_feedback_propagation_by_hand():
 
     # bp on the top two hidden layers, then DFA from delta_3
     rule = FeedbackPropagation(bp_depth=2)
-    assert rule.feedback_shapes(units) == {1: (7, 9), 2: (7, 8)}
+    assert rule.feedback_shapes(dense_network(units)) == {1: (7, 9), 2: (7, 8)}
     M = _draw(rule, units, rng)
     got = _deltas(rule, forward, e, Y, weights, M)
     d4 = e @ weights[5].T * _fp(forward, 4)
@@ -391,7 +398,8 @@ def test_weight_mirror_step_by_hand():
     B = {2: rng.standard_normal((4, 5)), 3: rng.standard_normal((3, 4))}
     start = {i: b.copy() for i, b in B.items()}
     rule = WeightMirror(learning_rate=0.1, decay=0.2, noise_std=0.5, n_noise=7)
-    progress = Progress(0, 0, weights, np.random.default_rng(0), "uniform")
+    layers = dense_network([6, 5, 4, 3]).layers
+    progress = Progress(0, 0, weights, np.random.default_rng(0), "uniform", layers)
     rule.refresh_feedback(B, progress)
     noise = np.random.default_rng(0)
     for i in (2, 3):

@@ -11,8 +11,9 @@ from cifar_files import cifar_make
 from numpy.testing import assert_allclose
 from threadpoolctl import threadpool_limits
 
-from skfa._forward import ForwardPass
 from skfa.feedback import BlockedDFA
+from skfa.nn.build import dense_network
+from skfa.nn.forward import ForwardPass
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_MNIST = ROOT.parent / "shared" / "data" / "mnist"
@@ -79,7 +80,9 @@ def _tanh_pass(rng, units):
     """A random tanh forward pass of 7 samples through ``units``, and an error."""
     h = [rng.standard_normal((7, units[0]))]
     h += [np.tanh(rng.standard_normal((7, n))) for n in units[1:]]
-    return ForwardPass(h, "tanh", np), h, rng.standard_normal((7, units[-1]))
+    contexts = [[active] for active in h[1:]]  # each block's f(a), for f'
+    forward = ForwardPass(dense_network(units, "tanh", "softmax"), h, contexts, np)
+    return forward, h, rng.standard_normal((7, units[-1]))
 
 
 def test_source_before_derivative_variant_by_hand():
@@ -89,7 +92,10 @@ def test_source_before_derivative_variant_by_hand():
     units = [6, 5, 5, 5, 5, 3]
     forward, h, error = _tanh_pass(rng, units)
     rule = reproduce.SourceBeforeDerivativeBDFA(block_size=2)
-    B = {i: rng.standard_normal(s) for i, s in rule.feedback_shapes(units).items()}
+    B = {
+        i: rng.standard_normal(s)
+        for i, s in rule.feedback_shapes(dense_network(units)).items()
+    }
     deltas = rule.hidden_deltas(forward, error, None, {}, rule.prepare_feedback(B, np))
     fprime = {i: 1 - h[i] ** 2 for i in range(1, 5)}
     for i in (3, 4):
@@ -109,7 +115,7 @@ def test_scale_only_control_by_hand():
     units = [6, 5, 4, 5, 4, 3]
     forward, h, error = _tanh_pass(rng, units)
     rule = reproduce.ScaleOnlyDFA(block_size=2)
-    shapes = rule.feedback_shapes(units)
+    shapes = rule.feedback_shapes(dense_network(units))
     assert shapes[("chain", 1)] == (5, 5) and shapes[("dfa", 1)] == (3, 5)
     B = {key: rng.standard_normal(s) for key, s in shapes.items()}
     deltas = rule.hidden_deltas(forward, error, None, {}, rule.prepare_feedback(B, np))

@@ -1,13 +1,12 @@
 """Feedback alignment: backpropagation's chain with fixed random matrices."""
 
-from .._layers import carrier_shapes
 from ._base import FeedbackRule, carry_down
 
 
-def chain_shapes(layer_units):
+def chain_shapes(network):
     """``B_{i+1}`` of ``carrier(W_{i+1})``'s shape, for i = 1 .. L-1: for a
     dense layer ``W_{i+1}.T``'s, ``(n_{i+1}, n_i)``."""
-    return carrier_shapes(layer_units, range(2, len(layer_units)))
+    return {i: network.layers[i].carrier_shape for i in range(2, network.n_layers + 1)}
 
 
 class FA(FeedbackRule, name="fa"):
@@ -40,10 +39,10 @@ class FA(FeedbackRule, name="fa"):
     def __init__(self, derivative=True):
         self.derivative = derivative
 
-    def feedback_shapes(self, layer_units):
-        return chain_shapes(layer_units)
+    def feedback_shapes(self, network):
+        return chain_shapes(network)
 
-    def transposes(self, feedback, weights, layers=None):
+    def transposes(self, feedback, weights, layers):
         return feedback
 
     def hidden_deltas(self, forward, error, targets, weights, feedback):

@@ -1,16 +1,15 @@
 """The protocol every feedback rule follows, the registry of rules, shared steps."""
 
 import difflib
-import inspect
+import math
 from dataclasses import dataclass
 from typing import Any
 
 from sklearn.base import BaseEstimator
-from sklearn.utils._param_validation import InvalidParameterError
 
 from .._backend import asarray_like
-from .._compat import validate_params
-from .._layers import as_rows, dense_of
+from .._compat import InvalidParameterError, validate_params
+from ..nn.dense import as_rows
 from ._init import draw_feedback
 
 #: Names accepted by the estimators' ``feedback=``, each mapped to a callable
@@ -152,9 +151,9 @@ class Progress:
     init : callable
         The estimator's ``feedback_init``: a name of ``FEEDBACK_INITS`` or a
         callable ``init(shape, rng) -> ndarray``.
-    layers : dict of {int: layer} or None, default=None
-        The layers of ``weights``, keyed alike, for the operations that cross
-        them; None for dense layers of the weights' shapes.
+    layers : dict of {int: Block}
+        The blocks of ``weights``, keyed alike, for the operations that cross
+        them.
     """
 
     epoch: int
@@ -162,11 +161,7 @@ class Progress:
     weights: dict
     rng: Any
     init: Any
-    layers: Any = None
-
-    def __post_init__(self):
-        if self.layers is None:
-            self.layers = dense_of(self.weights)
+    layers: Any
 
     def draw(self, like):
         """Draw ``feedback_init`` afresh, shaped, typed and placed like ``like``.
@@ -255,7 +250,7 @@ class FeedbackRule(BaseEstimator):
     def set_params(self, **params):
         return super().set_params(**named_rules_as_objects(self, params))
 
-    def feedback_shapes(self, layer_units):
+    def feedback_shapes(self, network):
         """Return the shapes of the feedback matrices, keyed by owner.
 
         The matrices are drawn in this order and stored in that order in the
@@ -265,13 +260,14 @@ class FeedbackRule(BaseEstimator):
 
         Parameters
         ----------
-        layer_units : list of int
-            ``[n_0, n_1, ..., n_L]``: input, hidden and output widths (the
-            number of values of each layer's output, taken as rows). Its
-            attribute ``layers`` holds the layers ``1 .. L`` by index, whose
-            ``carrier_shape`` and ``weight_shape`` give the shapes of
-            matrices that stand in for a layer's weights in its ``carry``
-            and its ``linear`` map.
+        network : Network
+            ``network.widths`` is ``[n_0, n_1, ..., n_L]``: the values per
+            sample of the input and of each block's output (after its pool),
+            where a projection lands; ``network.n_layers`` is L;
+            ``network.layers[i]`` is block ``i``, whose ``carrier_shape`` and
+            ``weight_shape`` give the shapes of matrices that stand in for
+            its weights in its ``carry`` and its ``linear`` map, and
+            ``n_delta`` the width of ``delta_i`` (before any pool).
 
         Returns
         -------
@@ -354,7 +350,7 @@ class FeedbackRule(BaseEstimator):
         """
         return feedback
 
-    def transposes(self, feedback, weights, layers=None):
+    def transposes(self, feedback, weights, layers):
         """Return the matrices that stand in for the weights in the carry down.
 
         ``track_alignment`` reports the angle between each ``B_{i+1}`` and
@@ -366,10 +362,8 @@ class FeedbackRule(BaseEstimator):
             What :meth:`prepare_feedback` (or :meth:`refresh_feedback`) returned.
         weights : dict of {int: array}
             The forward weights ``W_1 .. W_L``, keyed by layer.
-        layers : dict of {int: layer} or None, default=None
-            The layers ``1 .. L``, keyed by index; None for dense layers of
-            the weights' shapes (the hook's arguments before layers were
-            objects).
+        layers : dict of {int: Block}
+            The blocks ``1 .. L``, keyed by index.
 
         Returns
         -------
@@ -444,19 +438,14 @@ class FeedbackRule(BaseEstimator):
         return []
 
 
-def fprime(forward, i, delta, derivative=True):
-    """``delta * f'(a_i)`` in place; when ``derivative`` is False, ``delta``
-    with 1 for ``f'`` (dropped units still get no delta under dropout)."""
-    return forward.fprime(i, delta) if derivative else forward.drop(i, delta)
-
-
-def transposes_of(rule, feedback, weights, layers):
-    """``rule.transposes(feedback, weights, layers)``, or without ``layers``
-    for a user's rule that overrides the hook with its former two arguments."""
-    parameters = inspect.signature(rule.transposes).parameters.values()
-    if len(parameters) >= 3 or any(p.kind == p.VAR_POSITIONAL for p in parameters):
-        return rule.transposes(feedback, weights, layers)
-    return rule.transposes(feedback, weights)
+def fprime(forward, i, delta, derivative=True, where="output"):
+    """A delta at block ``i``'s output (or ``where``) carried to ``a_i``:
+    ``delta * f'(a_i)`` for a dense block, in place; when ``derivative`` is
+    False, with 1 for ``f'`` (dropped units still get no delta under
+    dropout, a pool still routes it)."""
+    if derivative:
+        return forward.fprime(i, delta, where)
+    return forward.drop(i, delta, where)
 
 
 def transported(forward, weights):
@@ -491,12 +480,13 @@ def pack(feedback, layers, xp):
     return xp.concat([feedback[i] for i in layers], axis=1)
 
 
-def project(forward, source, packed, layers, derivative=True):
+def project(forward, source, packed, layers, derivative=True, where="output"):
     """``(source @ B_i) * f'(a_i)`` for each of ``layers``, with one GEMM.
 
-    ``source`` is taken as rows (one per sample), and each layer's block of
-    the product is given the shape of the layer's output. ``packed`` is
-    :func:`pack` of the same layers, in the same order.
+    ``source`` is taken as rows (one per sample); each layer's part of the
+    product lands on its block's output (the pooled map; or ``where``) and
+    is carried to ``a_i`` by :func:`fprime`. ``packed`` is :func:`pack` of
+    the same layers, in the same order.
 
     Returns
     -------
@@ -505,11 +495,21 @@ def project(forward, source, packed, layers, derivative=True):
     projected = as_rows(source) @ packed
     deltas, start = {}, 0
     for i in layers:
-        stop = start + forward.layers[i].n_out
-        block = forward.shaped(i, projected[:, start:stop])
-        deltas[i] = fprime(forward, i, block, derivative)
+        stop = start + math.prod(forward.layers[i].shape_at(where))
+        block = forward.shaped(i, projected[:, start:stop], where)
+        deltas[i] = fprime(forward, i, block, derivative, where)
         start = stop
     return deltas
+
+
+def source_shapes(network, sources):
+    """``{i: (n_delta of block src, n_i)}`` for ``{i: src}``, sorted by ``i``:
+    matrices that project ``delta_src`` (``a_src``'s width) onto block
+    ``i``'s output."""
+    return {
+        i: (network.layers[src].n_delta, network.widths[i])
+        for i, src in sorted(sources.items())
+    }
 
 
 def resolve_feedback(feedback):

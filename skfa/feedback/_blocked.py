@@ -8,7 +8,14 @@ layers.
 from numbers import Integral
 
 from .._compat import Interval
-from ._base import FeedbackRule, carry_down, pack, project, transported
+from ._base import (
+    FeedbackRule,
+    carry_down,
+    pack,
+    project,
+    source_shapes,
+    transported,
+)
 
 
 class FeedbackPropagation(FeedbackRule, name="fp"):
@@ -53,15 +60,15 @@ class FeedbackPropagation(FeedbackRule, name="fp"):
         self.bp_depth = bp_depth
         self.derivative = derivative
 
-    def feedback_shapes(self, layer_units):
-        n_hidden = len(layer_units) - 2
+    def feedback_shapes(self, network):
+        n_hidden = network.n_layers - 1
         if self.bp_depth > n_hidden:
             raise ValueError(
                 f"bp_depth={self.bp_depth} exceeds the {n_hidden} hidden layer(s) "
                 f"of this network; use at most bp_depth={n_hidden} (which is bp)."
             )
         src = n_hidden + 1 - self.bp_depth
-        return {i: (layer_units[src], layer_units[i]) for i in range(1, src)}
+        return source_shapes(network, {i: src for i in range(1, src)})
 
     def prepare_feedback(self, feedback, xp):
         return pack(feedback, sorted(feedback), xp) if feedback else None
@@ -131,11 +138,11 @@ class BlockedDFA(FeedbackRule, name="bdfa"):
             src = bottom
         return blocks
 
-    def feedback_shapes(self, layer_units):
-        sources = {
-            i: src for src, layers in self._blocks(len(layer_units) - 1) for i in layers
-        }
-        return {i: (layer_units[sources[i]], layer_units[i]) for i in sorted(sources)}
+    def feedback_shapes(self, network):
+        blocks = self._blocks(network.n_layers)
+        return source_shapes(
+            network, {i: src for src, layers in blocks for i in sorted(layers)}
+        )
 
     def prepare_feedback(self, feedback, xp):
         n_layers = max(feedback) + 1

@@ -1,11 +1,24 @@
 """Direct and indirect feedback alignment: the output error sent straight down."""
 
+import math
+
+from .._compat import StrOptions
 from ._base import FeedbackRule, fprime, pack, project
 
+_PLACEMENT = StrOptions({"after_pool", "before_pool"})
 
-def direct_shapes(layer_units, layers):
-    """``B_i`` of shape ``(n_L, n_i)``: the output error (n_L) onto layer i (n_i)."""
-    return {i: (layer_units[-1], layer_units[i]) for i in layers}
+
+def _point(placement):
+    # the point of a block where a projection of ``placement`` lands
+    return "output" if placement == "after_pool" else "before_pool"
+
+
+def direct_shapes(network, layers, placement="after_pool"):
+    """``B_i`` of shape ``(n_L, n_i)``: the output error (n_L) onto block i's
+    output (n_i values), or onto its map before the pool."""
+    where = _point(placement)
+    n_L = network.widths[-1]
+    return {i: (n_L, math.prod(network.layers[i].shape_at(where))) for i in layers}
 
 
 def auxiliary_error(forward, i, B):
@@ -47,24 +60,48 @@ class DFA(FeedbackRule, name="dfa"):
     derivative : bool, default=True
         Multiply by ``f'(a_i)``; False replaces it by 1 (Espinosa Zarlenga
         and Niklasson's future work 1).
+    placement : {"after_pool", "before_pool"}, default="after_pool"
+        Where ``e @ B_i`` lands in a block with a pool. ``"after_pool"``:
+        on the block's output, the pooled map, from where the delta reaches
+        the convolution through the pool (to each window's winner) and
+        ``f'``, as in Nøkland's own code (``anokland/dfa-torch``:
+        ``ErrorFeedback`` after ``SpatialMaxPooling``), Launay et al.'s and
+        BioTorch's. ``"before_pool"``: on the whole map before the pool, as
+        Frenkel, Lefebvre and Bol's DRTP code does; most of that delta then
+        sits on positions the pool discards. The same for blocks without a
+        pool. Not with ``aux=True``.
 
     References
     ----------
     Nøkland (2016), "Direct Feedback Alignment Provides Learning in Deep
     Neural Networks", NeurIPS.
 
+    Launay, Poli and Krzakala (2019), "Principled training of neural
+    networks with direct feedback alignment", arXiv:1906.04554.
+
     Gilmer, Raffel, Schoenholz, Raghu and Sohl-Dickstein (2017), "Explaining
     the learning dynamics of direct feedback alignment", ICLR workshop.
     """
 
-    _parameter_constraints = {"aux": ["boolean"], "derivative": ["boolean"]}
+    _parameter_constraints = {
+        "aux": ["boolean"],
+        "derivative": ["boolean"],
+        "placement": [_PLACEMENT],
+    }
 
-    def __init__(self, aux=False, derivative=True):
+    def __init__(self, aux=False, derivative=True, placement="after_pool"):
         self.aux = aux
         self.derivative = derivative
+        self.placement = placement
 
-    def feedback_shapes(self, layer_units):
-        return direct_shapes(layer_units, range(1, len(layer_units) - 1))
+    def feedback_shapes(self, network):
+        if self.aux and self.placement != "after_pool":
+            raise ValueError(
+                "DFA(aux=True) reads each layer's error out of its output; "
+                "placement='before_pool' has no read-out there. Use one or the "
+                "other."
+            )
+        return direct_shapes(network, range(1, network.n_layers), self.placement)
 
     def prepare_feedback(self, feedback, xp):
         if self.aux:
@@ -84,7 +121,8 @@ class DFA(FeedbackRule, name="dfa"):
                 )
                 for i, B in feedback.items()
             ]
-        deltas = project(forward, error, feedback, layers, self.derivative)  # 1 GEMM
+        where = _point(self.placement)
+        deltas = project(forward, error, feedback, layers, self.derivative, where)
         return [deltas[i] for i in layers]
 
 
@@ -95,6 +133,13 @@ class IFA(FeedbackRule, name="ifa"):
     through one fixed random ``B_1`` of shape ``(n_L, n_1)``, then travels up
     through the forward weights, ``delta_i = (delta_{i-1} @ W_i) * f'(a_i)``
     for ``i >= 2``. Reduces to ``dfa`` for one hidden layer.
+
+    In a block with a pool, ``e @ B_1`` lands on the block's output (the
+    pooled map) and reaches ``a_1`` through the pool and ``f'``, as DFA's
+    does; on the way up, ``delta_{i-1}`` crosses block ``i-1``'s stages by
+    their linearisation (a max pool takes the values at its winners,
+    dropout its factors, a BatchNorm its Jacobian; the activation is the
+    identity, since the delta already holds ``f'``) before ``W_i``.
 
     ``feedback_weights_`` holds ``[B_1]``.
 
@@ -117,8 +162,8 @@ class IFA(FeedbackRule, name="ifa"):
     def __init__(self, derivative=True):
         self.derivative = derivative
 
-    def feedback_shapes(self, layer_units):
-        return direct_shapes(layer_units, [1])
+    def feedback_shapes(self, network):
+        return direct_shapes(network, [1])
 
     def hidden_deltas(self, forward, error, targets, weights, feedback):
         delta = fprime(
@@ -126,7 +171,7 @@ class IFA(FeedbackRule, name="ifa"):
         )
         deltas = [delta]
         for i in range(2, forward.n_layers):
-            upward = forward.layers[i].linear(delta, weights[i])
-            delta = fprime(forward, i, upward, self.derivative)
+            upward = forward.layers[i].linear(forward.up(i - 1, delta), weights[i])
+            delta = fprime(forward, i, upward, self.derivative, "activation")
             deltas.append(delta)
         return deltas

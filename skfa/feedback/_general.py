@@ -1,8 +1,8 @@
 """The general feedback-alignment update rule: each hidden delta mixes several terms."""
 
 from .._compat import StrOptions
-from .._layers import carrier_shapes, weight_shapes
-from ._base import FeedbackRule, _register, fprime, pack, project
+from ..nn.dense import as_rows
+from ._base import FeedbackRule, _register, fprime, pack
 from ._direct import auxiliary_error, direct_shapes
 
 
@@ -71,19 +71,21 @@ class GeneralRule(FeedbackRule):
         self.aux = aux
         self.derivative = derivative
 
-    def feedback_shapes(self, layer_units):
-        L = len(layer_units) - 1
+    def feedback_shapes(self, network):
+        L = network.n_layers
         shapes = {
-            ("direct", i): s for i, s in direct_shapes(layer_units, range(1, L)).items()
+            ("direct", i): s for i, s in direct_shapes(network, range(1, L)).items()
         }
         if self.strategy in ("s1", "s3"):
             # Bt_i carries down through layer i+1, in place of carrier(W_{i+1})
-            above = carrier_shapes(layer_units, range(2, L))
-            shapes.update({("above", i - 1): shape for i, shape in above.items()})
+            shapes.update(
+                {("above", i - 1): network.layers[i].carrier_shape for i in range(2, L)}
+            )
         if self.strategy in ("s2", "s3"):
             # Bb_i carries up through layer i, in place of W_i
-            below = weight_shapes(layer_units, range(2, L))
-            shapes.update({("below", i): shape for i, shape in below.items()})
+            shapes.update(
+                {("below", i): network.layers[i].weight_shape for i in range(2, L)}
+            )
         return shapes
 
     def prepare_feedback(self, feedback, xp):
@@ -103,8 +105,15 @@ class GeneralRule(FeedbackRule):
                 )
                 for i in layers
             }
-        # one GEMM, sliced per layer; f' comes after the mean, in hidden_deltas
-        return project(forward, error, feedback["packed"], layers, derivative=False)
+        # one GEMM, sliced per block output; the block is crossed (f', and a
+        # pool or dropout where it has one) after the mean, in hidden_deltas
+        projected = as_rows(error) @ feedback["packed"]
+        terms, start = {}, 0
+        for i in layers:
+            stop = start + forward.layers[i].n_out
+            terms[i] = forward.shaped(i, projected[:, start:stop])
+            start = stop
+        return terms
 
     def hidden_deltas(self, forward, error, targets, weights, feedback):
         u = self._direct_terms(forward, error, feedback)
@@ -116,8 +125,12 @@ class GeneralRule(FeedbackRule):
             return forward.layers[i + 1].carry(above, feedback["above", i])
 
         def up(i, below):
-            # delta_{i-1} @ Bb_i: through layer i's forward map, Bb_i for W_i
-            return forward.layers[i].linear(below, feedback["below", i])
+            # delta_{i-1} @ Bb_i: through layer i's forward map, Bb_i for W_i,
+            # then block i's weightless layers (linearised) to its output
+            carried = forward.layers[i].linear(
+                forward.up(i - 1, below), feedback["below", i]
+            )
+            return forward.up(i, carried)
 
         def mixed(i, *others):
             # F = element-wise mean of the direct term and the others, then f'

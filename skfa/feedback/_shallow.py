@@ -1,5 +1,7 @@
 """The shallow control: only the output layer learns."""
 
+from array_api_compat import device
+
 from ._base import FeedbackRule
 
 
@@ -43,4 +45,7 @@ class Shallow(FeedbackRule, name="shallow"):
 
     def hidden_deltas(self, forward, error, targets, weights, feedback):
         xp = forward.xp
-        return [xp.zeros_like(forward.h[i]) for i in range(1, forward.n_layers)]
+        return [
+            xp.zeros(forward.delta_shape(i), dtype=error.dtype, device=device(error))
+            for i in range(1, forward.n_layers)
+        ]

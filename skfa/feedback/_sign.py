@@ -4,7 +4,6 @@ import math
 
 from .._backend import namespace
 from .._compat import StrOptions
-from .._layers import dense_of
 from ._alignment import chain_shapes
 from ._base import FeedbackRule, _register, carry_down
 
@@ -58,8 +57,8 @@ class SignSymmetry(FeedbackRule):
         """Whether the magnitudes are redrawn before every batch ('batchwise')."""
         return self.magnitude == "batchwise"
 
-    def feedback_shapes(self, layer_units):
-        return {} if self.magnitude == "uniform" else chain_shapes(layer_units)
+    def feedback_shapes(self, network):
+        return {} if self.magnitude == "uniform" else chain_shapes(network)
 
     def prepare_feedback(self, feedback, xp):
         # |R|, kept apart from the drawn R so that feedback_weights_ stays the draw
@@ -70,9 +69,8 @@ class SignSymmetry(FeedbackRule):
             return feedback
         return {i: abs(progress.draw(M)) for i, M in feedback.items()}
 
-    def transposes(self, feedback, weights, layers=None):
+    def transposes(self, feedback, weights, layers):
         xp = namespace(*weights.values())
-        layers = dense_of(weights) if layers is None else layers
         signs = {i: layers[i].carrier(xp.sign(W)) for i, W in weights.items() if i > 1}
         if self.magnitude == "uniform":
             return {

@@ -3,7 +3,7 @@
 from numbers import Integral
 
 from .._compat import Interval
-from ._base import FeedbackRule, checked_rule, transposes_of
+from ._base import FeedbackRule, checked_rule
 
 
 class _Active:
@@ -80,11 +80,11 @@ class Switch(FeedbackRule, name="switch"):
         """Whether either rule changes its feedback matrices during training."""
         return any(rule.changes_feedback for rule in self._rules().values())
 
-    def feedback_shapes(self, layer_units):
+    def feedback_shapes(self, network):
         return {
             (which, key): shape
             for which, rule in self._rules().items()
-            for key, shape in rule.feedback_shapes(layer_units).items()
+            for key, shape in rule.feedback_shapes(network).items()
         }
 
     def prepare_feedback(self, feedback, xp):
@@ -112,6 +112,6 @@ class Switch(FeedbackRule, name="switch"):
     def stage(self, feedback):
         return feedback.on
 
-    def transposes(self, feedback, weights, layers=None):
+    def transposes(self, feedback, weights, layers):
         rule, matrices = feedback.rules[feedback.on], feedback.feedback[feedback.on]
-        return transposes_of(rule, matrices, weights, layers)
+        return rule.transposes(matrices, weights, layers)

@@ -1,7 +1,8 @@
 """Direct random target projection: the target, not the error, sent to every layer."""
 
+from .._compat import StrOptions
 from ._base import FeedbackRule, pack, project
-from ._direct import direct_shapes
+from ._direct import _point, direct_shapes
 
 
 class DRTP(FeedbackRule, name="drtp"):
@@ -33,6 +34,11 @@ class DRTP(FeedbackRule, name="drtp"):
     ----------
     derivative : bool, default=True
         Multiply by ``f'(a_i)``; False replaces it by 1.
+    placement : {"after_pool", "before_pool"}, default="after_pool"
+        Where the projection lands in a block with a pool: on the block's
+        output, after the pool (as the DFA family does in Nøkland's,
+        Launay et al.'s and BioTorch's code), or on the map before it, as
+        the authors' own DRTP code does. The same for blocks without one.
 
     References
     ----------
@@ -41,13 +47,17 @@ class DRTP(FeedbackRule, name="drtp"):
     Frontiers in Neuroscience 15.
     """
 
-    _parameter_constraints = {"derivative": ["boolean"]}
+    _parameter_constraints = {
+        "derivative": ["boolean"],
+        "placement": [StrOptions({"after_pool", "before_pool"})],
+    }
 
-    def __init__(self, derivative=True):
+    def __init__(self, derivative=True, placement="after_pool"):
         self.derivative = derivative
+        self.placement = placement
 
-    def feedback_shapes(self, layer_units):
-        return direct_shapes(layer_units, range(1, len(layer_units) - 1))
+    def feedback_shapes(self, network):
+        return direct_shapes(network, range(1, network.n_layers), self.placement)
 
     def prepare_feedback(self, feedback, xp):
         return pack(feedback, sorted(feedback), xp)
@@ -59,5 +69,7 @@ class DRTP(FeedbackRule, name="drtp"):
         else:
             source = forward.xp.asarray(targets, copy=True)
         source = forward.output_error.weigh(source)
-        deltas = project(forward, source, feedback, layers, self.derivative)
+        deltas = project(
+            forward, source, feedback, layers, self.derivative, _point(self.placement)
+        )
         return [deltas[i] for i in layers]

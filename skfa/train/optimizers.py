@@ -13,8 +13,8 @@ update is one fused pass (:mod:`skfa._kernels`).
 
 import math
 
-from . import _kernels
-from ._backend import move, namespace
+from .. import _kernels
+from .._backend import move, namespace
 
 
 class BaseOptimizer:

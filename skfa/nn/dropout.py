@@ -13,7 +13,7 @@ from numbers import Real
 import numpy as np
 import scipy.sparse as sp
 
-from ._backend import asarray_like
+from .._backend import asarray_like
 
 
 def dropout_rates(dropout, n_hidden):
@@ -60,44 +60,36 @@ def dropout_rates(dropout, n_hidden):
     return rates
 
 
-class Dropout:
-    """The dropout masks of the training steps of one estimator.
+class Masks:
+    """The dropout masks of one estimator's training steps, from its generator.
 
     Parameters
     ----------
-    rates : list of float
-        From :func:`dropout_rates`: the input's rate, then each hidden layer's.
     rng : numpy.random.Generator
         The host generator of the masks.
     """
 
-    def __init__(self, rates, rng):
-        self.rates = rates
+    def __init__(self, rng):
         self.rng = rng
 
     def _kept(self, p, size):
         # which of ``size`` units stay, drawn on the host
         return self.rng.random(size, dtype=np.float32) >= p
 
-    def mask(self, i, like):
-        """Layer i's factors for this step, shaped, typed and placed like
-        ``like``: 0 for a dropped unit, ``1 / (1 - p)`` for a kept one; None
-        where the layer drops nothing."""
-        p = self.rates[i]
-        if not p:
-            return None
+    def mask(self, p, like):
+        """Factors for this step at rate ``p``, shaped, typed and placed like
+        ``like``: 0 for a dropped unit, ``1 / (1 - p)`` for a kept one."""
         # the booleans travel (a byte each), the factors are made in place
         factors = asarray_like(self._kept(p, like.shape), like)
         factors *= 1.0 / (1.0 - p)
         return factors
 
-    def drop_input(self, X, xp):
-        """``X`` with the input's dropout applied (``X`` itself at rate 0).
+    def drop_input(self, X, p):
+        """``X`` with the input's dropout at rate ``p`` (``X`` itself at 0).
 
         Sparse ``X`` keeps its sparsity: a draw per stored value (dropping a
         zero changes nothing), so a wide sparse input costs no dense mask.
         """
-        p = self.rates[0]
         if not p:
             return X
         if sp.issparse(X):
@@ -105,4 +97,46 @@ class Dropout:
             X.data *= self._kept(p, X.data.shape).astype(X.dtype)
             X.data *= 1.0 / (1.0 - p)
             return X
-        return X * self.mask(0, X)
+        return X * self.mask(p, X)
+
+
+class Dropout:
+    """Dropout as a weightless layer: the last stage of a hidden block.
+
+    In a training step (masks given) each unit of the block's output is kept
+    with probability ``1 - rate`` and scaled by ``1 / (1 - rate)``; a delta
+    at the block's output crosses it times the same factors (a dropped unit
+    has no effect downstream, so its delta is 0). Prediction drops nothing.
+
+    Parameters
+    ----------
+    rate : float
+        ``p``, in (0, 1).
+    shape : tuple of int
+        One sample's shape.
+    """
+
+    def __init__(self, rate, shape):
+        self.rate = float(rate)
+        self.out_shape = tuple(shape)
+
+    def __repr__(self):
+        return f"Dropout({self.rate})"
+
+    def forward(self, x, step):
+        """``x`` times the training ``step``'s factors (``x`` itself in
+        prediction, or a step without masks); the factors are the context."""
+        if step is None or step.masks is None:
+            return x, None
+        mask = step.masks.mask(self.rate, x)
+        return x * mask, mask
+
+    def backward(self, delta, mask, derivative=True):
+        """``delta`` times the step's factors, in place."""
+        if mask is not None:
+            delta *= mask
+        return delta
+
+    def up(self, x, mask):
+        """``x`` times the step's factors (the map is linear)."""
+        return x if mask is None else x * mask

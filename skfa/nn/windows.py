@@ -12,7 +12,7 @@ they were read from (the transpose: col2im, unpooling).
 import numpy as np
 import scipy.sparse as sp
 
-from ._backend import supports_out
+from .._backend import supports_out
 
 
 def pair(value, name):

@@ -26,9 +26,9 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 from sklearn.utils import gen_batches, shuffle
 
-from ._backend import take_rows, to_host
-from ._diagnostics import update_angles, weight_alignment
-from .feedback._base import Progress
+from .._backend import take_rows, to_host
+from .._diagnostics import update_angles, weight_alignment
+from ..feedback._base import Progress
 
 #: A finite epoch loss above this many times the model's first batch's (at its
 #: initial weights) is divergence.
@@ -293,9 +293,16 @@ class DivergenceGuard:
 
     def _save(self):
         est = self.estimator
-        saved = _copies(est.coefs_ + est.intercepts_, est._xp)
+        network = est._network
+        saved = _copies(
+            est.coefs_
+            + est.intercepts_
+            + network.stage_parameters()
+            + network.buffers(),
+            est._xp,
+        )
         feedback = self.feedback.checkpoint()
-        masks = copy.deepcopy(est._dropout.rng.bit_generator.state)
+        masks = copy.deepcopy(est._masks.rng.bit_generator.state)
         return saved, feedback, masks, copy.deepcopy(est._optimizer), est._n_steps
 
     def first_batch(self, loss):
@@ -341,7 +348,7 @@ class DivergenceGuard:
         saved, feedback, masks, est._optimizer, est._n_steps = checkpoint
         _put_back(saved)
         self.feedback.restore(feedback)
-        est._dropout.rng.bit_generator.state = masks
+        est._masks.rng.bit_generator.state = masks
         remedy = f"lower learning_rate_init (now {est.learning_rate_init})"
         if est.feedback_weights_:
             remedy += (

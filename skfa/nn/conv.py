@@ -1,4 +1,4 @@
-"""Two-dimensional convolutions as a layer of the protocol in :mod:`skfa._layers`.
+"""Two-dimensional convolutions: a :class:`~skfa.nn.dense.WeightedLayer`.
 
 A :class:`Convolution` layer maps activations of shape ``(m, C, H, W)`` to
 ``(m, F, H', W')`` with a kernel ``W`` of shape ``(F, C, kh, kw)`` and one
@@ -26,7 +26,7 @@ the products come out as the maps, the deltas go in as they are.
 ``cols`` is built with a loop over the ``kh * kw`` kernel offsets at most
 (for NumPy, one ``sliding_window_view``), never over samples or positions,
 and ``carry`` scatters back with one strided addition per kernel offset
-(:class:`~skfa._windows.Windows`).
+(:class:`~skfa.nn.windows.Windows`).
 The input may also come as flat rows ``(m, C * H * W)`` (the first layer on
 flat images); the output is always ``(m, F, H', W')``, which rules that work
 on rows (DFA and its relatives) see as ``n_out = F * H' * W'`` values.
@@ -35,8 +35,9 @@ on rows (DFA and its relatives) see as ``n_out = F * H' * W'`` values.
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ._backend import asarray_like, is_numpy, namespace
-from ._windows import Windows, as_images, pair
+from .._backend import asarray_like, is_numpy, namespace
+from .dense import glorot
+from .windows import Windows, as_images, pair
 
 
 class Convolution:
@@ -44,8 +45,8 @@ class Convolution:
 
     ``a[n, f, y, x] = b[f] + sum_{c, i, j} W[f, c, i, j] *
     h_pad[n, c, y * sh + i, x * sw + j]``, where ``h_pad`` is the input with
-    ``padding`` zeros on each side. Like :class:`~skfa._layers.Dense`, the
-    layer holds no weights. Built from :class:`skfa.layers.Conv2D`.
+    ``padding`` zeros on each side. Like :class:`~skfa.nn.dense.Dense`, the
+    layer computes with the weights it is given. Built from :class:`skfa.layers.Conv2D`.
 
     Parameters
     ----------
@@ -68,6 +69,8 @@ class Convolution:
     n_in, n_out : int
         ``C * H * W`` and ``F * H' * W'``: the widths as rows.
     """
+
+    spec_name = "Conv2D"  # its name in skfa.layers
 
     def __init__(self, in_shape, filters, kernel_size, stride=1, padding=0):
         in_shape = tuple(int(v) for v in in_shape)
@@ -125,11 +128,10 @@ class Convolution:
         ``F * kh * kw``."""
         return self.filters * self.kernel_size[0] * self.kernel_size[1]
 
-    @property
-    def weighted(self):
-        """The layer itself: its whole map is weighted (see
-        :class:`~skfa._pooling.Pooled`)."""
-        return self
+    def init(self, rng, factor):
+        """Glorot-uniform ``(W, b)`` (:func:`~skfa.nn.dense.glorot`), with
+        the kernel's fans."""
+        return glorot(self, rng, factor)
 
     def weight_uses(self, like):
         """How many output positions each kernel entry meets in one sample
