@@ -9,7 +9,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._backend import float_dtypes, half_to_single, namespace
-from ._base import BaseFeedbackAlignment
+from ._base import BaseFeedbackAlignment, parameters
 from ._compat import Interval, StrOptions, _fit_context
 from ._docs import fill_doc
 from .nn.build import check_hidden_layers
@@ -155,44 +155,34 @@ class FeedbackAlignmentAutoencoder(
         dropout=0.0,
         input_shape=None,
     ):
-        super().__init__(
-            hidden_layer_sizes=hidden_layer_sizes,
-            activation=activation,
-            solver=solver,
-            alpha=alpha,
-            batch_size=batch_size,
-            learning_rate=learning_rate,
-            learning_rate_init=learning_rate_init,
-            power_t=power_t,
-            max_iter=max_iter,
-            shuffle=shuffle,
-            random_state=random_state,
-            tol=tol,
-            verbose=verbose,
-            warm_start=warm_start,
-            momentum=momentum,
-            nesterovs_momentum=nesterovs_momentum,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            beta_1=beta_1,
-            beta_2=beta_2,
-            epsilon=epsilon,
-            n_iter_no_change=n_iter_no_change,
-            max_fun=max_fun,
-            feedback=feedback,
-            feedback_init=feedback_init,
-            resample_feedback=resample_feedback,
-            track_alignment=track_alignment,
-            device=device,
-            dropout=dropout,
-            input_shape=input_shape,
-        )
-        self.out_activation = out_activation
-        self.loss = loss
-        self.code_layer = code_layer
+        super().__init__(**parameters(locals()))
 
     def _output_spec(self):
         return self.out_activation, self.loss
+
+    def _fit(self, X, y, sample_weight=None, incremental=False):
+        # the code layer is published with the rest, once the fit succeeded:
+        # a refused call leaves the fitted one
+        code_layer = self._code_layer()
+        super()._fit(X, y, sample_weight=sample_weight, incremental=incremental)
+        self.code_layer_ = code_layer
+        return self
+
+    def _code_layer(self):
+        """``code_layer`` as an index in 0 .. n_hidden - 1, checked."""
+        n_hidden = count_hidden(check_hidden_layers(self.hidden_layer_sizes))
+        if not n_hidden:
+            raise ValueError(
+                f"{type(self).__name__} needs at least one hidden layer, its code "
+                f"layer; got hidden_layer_sizes={self.hidden_layer_sizes!r}."
+            )
+        code_layer = (n_hidden - 1) // 2 if self.code_layer is None else self.code_layer
+        if not -n_hidden <= code_layer < n_hidden:
+            raise ValueError(
+                f"code_layer={self.code_layer} is out of range for "
+                f"{n_hidden} hidden layer(s): use -{n_hidden} to {n_hidden - 1}."
+            )
+        return code_layer % n_hidden
 
     def _validate_input(self, X, y, incremental, reset):
         if self.loss == "binary_log_loss" and self.out_activation != "logistic":
@@ -218,19 +208,6 @@ class FeedbackAlignmentAutoencoder(
                     f"{float(high):g}. Scale X, e.g. with MinMaxScaler, or use "
                     "loss='squared_error'."
                 )
-        n_hidden = count_hidden(check_hidden_layers(self.hidden_layer_sizes))
-        if not n_hidden:
-            raise ValueError(
-                f"{type(self).__name__} needs at least one hidden layer, its code "
-                f"layer; got hidden_layer_sizes={self.hidden_layer_sizes!r}."
-            )
-        code_layer = (n_hidden - 1) // 2 if self.code_layer is None else self.code_layer
-        if not -n_hidden <= code_layer < n_hidden:
-            raise ValueError(
-                f"code_layer={self.code_layer} is out of range for "
-                f"{n_hidden} hidden layer(s): use -{n_hidden} to {n_hidden - 1}."
-            )
-        self.code_layer_ = code_layer % n_hidden
         # the targets are the inputs, dense (the output error needs them so)
         return X, X.toarray() if hasattr(X, "toarray") else X
 

@@ -11,7 +11,7 @@ from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import column_or_1d, validate_data
 
 from ._backend import float_dtypes, half_to_single, is_numpy, namespace, to_host
-from ._base import BaseFeedbackAlignment
+from ._base import BaseFeedbackAlignment, parameters
 from ._compat import SKLEARN_VERSION, _check_partial_fit_first_call, _fit_context
 from ._docs import fill_doc
 from ._export import to_mlp
@@ -100,38 +100,7 @@ class FeedbackAlignmentClassifier(ClassifierMixin, BaseFeedbackAlignment):
         dropout=0.0,
         input_shape=None,
     ):
-        super().__init__(
-            hidden_layer_sizes=hidden_layer_sizes,
-            activation=activation,
-            solver=solver,
-            alpha=alpha,
-            batch_size=batch_size,
-            learning_rate=learning_rate,
-            learning_rate_init=learning_rate_init,
-            power_t=power_t,
-            max_iter=max_iter,
-            shuffle=shuffle,
-            random_state=random_state,
-            tol=tol,
-            verbose=verbose,
-            warm_start=warm_start,
-            momentum=momentum,
-            nesterovs_momentum=nesterovs_momentum,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            beta_1=beta_1,
-            beta_2=beta_2,
-            epsilon=epsilon,
-            n_iter_no_change=n_iter_no_change,
-            max_fun=max_fun,
-            feedback=feedback,
-            feedback_init=feedback_init,
-            resample_feedback=resample_feedback,
-            track_alignment=track_alignment,
-            device=device,
-            dropout=dropout,
-            input_shape=input_shape,
-        )
+        super().__init__(**parameters(locals()))
 
     _score_function = staticmethod(accuracy_score)
 
@@ -184,8 +153,8 @@ class FeedbackAlignmentClassifier(ClassifierMixin, BaseFeedbackAlignment):
         xp = namespace(Y)
         return X, xp.astype(Y, xp.bool)
 
-    def _stratify_validation(self):
-        return self.n_outputs_ == 1
+    def _stratify_validation(self, n_outputs):
+        return n_outputs == 1
 
     def _decode_targets(self, y):
         return self._label_binarizer.inverse_transform(y)
@@ -240,7 +209,7 @@ class FeedbackAlignmentClassifier(ClassifierMixin, BaseFeedbackAlignment):
         return self._fit(X, y, sample_weight=sample_weight, incremental=True)
 
     def _decode(self, out):
-        if self.n_outputs_ == 1:
+        if out.shape[1] == 1:
             out = namespace(out).reshape(out, (-1,))
         return self._label_binarizer.inverse_transform(out)
 

@@ -7,7 +7,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import column_or_1d, validate_data
 
 from ._backend import float_dtypes, half_to_single, namespace
-from ._base import BaseFeedbackAlignment
+from ._base import BaseFeedbackAlignment, parameters
 from ._compat import StrOptions, _fit_context
 from ._docs import fill_doc
 from ._export import to_mlp
@@ -94,39 +94,7 @@ class FeedbackAlignmentRegressor(RegressorMixin, BaseFeedbackAlignment):
         dropout=0.0,
         input_shape=None,
     ):
-        super().__init__(
-            hidden_layer_sizes=hidden_layer_sizes,
-            activation=activation,
-            solver=solver,
-            alpha=alpha,
-            batch_size=batch_size,
-            learning_rate=learning_rate,
-            learning_rate_init=learning_rate_init,
-            power_t=power_t,
-            max_iter=max_iter,
-            shuffle=shuffle,
-            random_state=random_state,
-            tol=tol,
-            verbose=verbose,
-            warm_start=warm_start,
-            momentum=momentum,
-            nesterovs_momentum=nesterovs_momentum,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            beta_1=beta_1,
-            beta_2=beta_2,
-            epsilon=epsilon,
-            n_iter_no_change=n_iter_no_change,
-            max_fun=max_fun,
-            feedback=feedback,
-            feedback_init=feedback_init,
-            resample_feedback=resample_feedback,
-            track_alignment=track_alignment,
-            device=device,
-            dropout=dropout,
-            input_shape=input_shape,
-        )
-        self.loss = loss
+        super().__init__(**parameters(locals()))
 
     def _output_spec(self):
         if self.loss == "poisson":

@@ -10,6 +10,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import make_regression
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
+from steps import forward_of, raw_gradients
 
 from skfa import (
     FeedbackAlignmentAutoencoder,
@@ -184,8 +185,8 @@ def test_bp_with_dropout_is_the_gradient_of_the_thinned_network():
 
     def loss_and_grads():
         step = Step(Masks(np.random.default_rng(7)))
-        loss, coef_grads, intercept_grads, _, _ = reg._gradients(
-            X, y, None, BP(), None, np, step=step
+        loss, coef_grads, intercept_grads, _, _ = raw_gradients(
+            reg, X, y, None, BP(), None, step=step
         )
         return loss, coef_grads + intercept_grads
 
@@ -201,7 +202,7 @@ def test_bp_with_dropout_is_the_gradient_of_the_thinned_network():
         assert_allclose(flat_grad[some], numeric, rtol=1e-5, atol=1e-9)
     # and the masks did thin the network: some hidden deltas are zero
     step = Step(Masks(np.random.default_rng(7)))
-    forward, error, _ = reg._forward_and_error(X, y, None, np, step)
+    forward, error, _ = forward_of(reg, X, y, None, step)
     assert set(forward.masks) == {1, 2}
     assert (forward.masks[1] == 0).any() and (forward.h[0] == 0).any()
 
@@ -230,10 +231,11 @@ def test_every_rule_gives_dropped_units_no_delta(digits, rule):
     ).fit(X[:200], y[:200])
     Y = clf._label_binarizer.transform(y[:50]).astype(float)
     rule = checked_rule(rule)
-    matrices = clf._feedback_for(rule, clf._network, X, first_pass=False)
+    shapes = rule.feedback_shapes(clf._network)
+    matrices = dict(zip(shapes, clf.feedback_weights_))
     feedback = rule.prepare_feedback(matrices, np)
     step = Step(Masks(np.random.default_rng(1)))
-    forward, error, _ = clf._forward_and_error(X[:50], Y, None, np, step)
+    forward, error, _ = forward_of(clf, X[:50], Y, None, step)
     weights = dict(enumerate(clf.coefs_, start=1))
     deltas = rule.hidden_deltas(forward, error, Y, weights, feedback)
     for i, delta in enumerate(deltas, start=1):

@@ -13,6 +13,7 @@ from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
+import skfa.train.step as train_step
 from skfa import FeedbackAlignmentClassifier, FeedbackAlignmentRegressor
 from skfa.feedback import FEEDBACK_RULES
 
@@ -137,14 +138,14 @@ def test_float32_end_to_end(digits, method, monkeypatch):
     X, _, y, _ = digits
     X = X.astype(np.float32)
     seen = set()
-    original = FeedbackAlignmentClassifier._gradients
+    original = train_step.gradients
 
-    def spy(self, *args, **kwargs):
-        loss, *grads, decay = original(self, *args, **kwargs)
+    def spy(*args, **kwargs):
+        loss, *grads, decay = original(*args, **kwargs)
         seen.update(g.dtype for part in grads for g in part)
         return loss, *grads, decay
 
-    monkeypatch.setattr(FeedbackAlignmentClassifier, "_gradients", spy)
+    monkeypatch.setattr(train_step, "gradients", spy)
     clf = FeedbackAlignmentClassifier(
         hidden_layer_sizes=(20, 10),
         feedback=method,

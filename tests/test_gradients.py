@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from finite_differences import numerical_gradient
 from numpy.testing import assert_allclose
+from steps import loss_and_grads
 
 from skfa import FeedbackAlignmentClassifier, FeedbackAlignmentRegressor
 from skfa.feedback import BP
@@ -40,11 +41,9 @@ def test_bp_gradient_matches_finite_differences(Estimator, y, activation, weight
     params = est.coefs_ + est.intercepts_
 
     def loss():
-        return est._loss_and_gradients(X, Y, sw, BP(), None, np)[0]
+        return loss_and_grads(est, X, Y, sw, BP(), None)[0]
 
-    _, coef_grads, intercept_grads, _ = est._loss_and_gradients(
-        X, Y, sw, BP(), None, np
-    )
+    _, coef_grads, intercept_grads, _ = loss_and_grads(est, X, Y, sw, BP(), None)
     numeric = np.concatenate([numerical_gradient(loss, p).ravel() for p in params])
     assert_allclose(_flat(coef_grads + intercept_grads), numeric, rtol=1e-5, atol=1e-8)
 
@@ -60,14 +59,12 @@ def test_poisson_gradient_matches_finite_differences():
         feedback="bp",
         random_state=0,
     ).fit(X, y)
-    _, coef_grads, intercept_grads, _ = est._loss_and_gradients(
-        X, y, None, BP(), None, np
-    )
+    _, coef_grads, intercept_grads, _ = loss_and_grads(est, X, y, None, BP(), None)
     W = est.coefs_[0]
     eps = 1e-6
     W[1, 2] += eps
-    up = est._loss_and_gradients(X, y, None, BP(), None, np)[0]
+    up = loss_and_grads(est, X, y, None, BP(), None)[0]
     W[1, 2] -= 2 * eps
-    down = est._loss_and_gradients(X, y, None, BP(), None, np)[0]
+    down = loss_and_grads(est, X, y, None, BP(), None)[0]
     W[1, 2] += eps
     assert_allclose(coef_grads[0][1, 2], (up - down) / (2 * eps), rtol=1e-6)

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.model_selection import GridSearchCV
+from steps import loss_and_grads
 
 from skfa import FeedbackAlignmentClassifier
 from skfa._compat import InvalidParameterError
@@ -173,8 +174,8 @@ def test_kolen_pollack_gradient_is_the_transposed_weight_gradient(digits):
     Y = model._validate_input(X, y, incremental=True, reset=False)[1].astype(float)
     rule = KolenPollack()
     matrices = dict(zip(range(2, 5), model.feedback_weights_))
-    _, coef_grads, _, feedback_grads = model._loss_and_gradients(
-        X, Y, None, rule, rule.prepare_feedback(matrices, np), np
+    _, coef_grads, _, feedback_grads = loss_and_grads(
+        model, X, Y, None, rule, rule.prepare_feedback(matrices, np)
     )
     decay = 0.5 / len(X)
     for i, grad_B in zip(range(2, 5), feedback_grads):

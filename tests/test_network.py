@@ -192,3 +192,59 @@ def test_batchnorm_needs_a_stochastic_solver_and_sensible_arguments(digits):
         BatchNorm(eps=-1.0)
     with pytest.raises(ValueError, match="before any weighted layer"):
         FeedbackAlignmentClassifier((BatchNorm(), 16)).fit(X[:50], y[:50])
+
+
+def test_a_refused_call_leaves_the_model_as_it_was(digits):
+    """warm_start and partial_fit refused (another architecture) change
+    nothing: not the weights, not the record, not the autoencoder's code
+    layer; a fit that diverged in its first epoch leaves the model before it."""
+    from skfa import FeedbackAlignmentAutoencoder
+
+    X, _, y, _ = digits
+    ae = FeedbackAlignmentAutoencoder(
+        hidden_layer_sizes=(16, 8, 16),
+        code_layer=0,
+        max_iter=2,
+        random_state=0,
+        warm_start=True,
+    ).fit(X[:200])
+    before = (ae.code_layer_, [W.copy() for W in ae.coefs_], list(ae.loss_curve_))
+    with pytest.raises(ValueError, match="Refit without warm_start"):
+        ae.set_params(hidden_layer_sizes=(16, 4, 16), code_layer=1).fit(X[:200])
+    assert ae.code_layer_ == before[0] == 0
+    assert all(np.array_equal(a, b) for a, b in zip(ae.coefs_, before[1]))
+    assert ae.loss_curve_ == before[2]
+    clf = FeedbackAlignmentClassifier((16,), max_iter=2, random_state=0).fit(X, y)
+    coefs = [W.copy() for W in clf.coefs_]
+    with pytest.raises(ValueError, match="diverged in the first epoch|non-finite"):
+        clf.set_params(learning_rate_init=1e6, solver="sgd").fit(X * 1e6, y)
+    assert all(np.array_equal(a, b) for a, b in zip(clf.coefs_, coefs))
+
+
+def test_alignment_curves_keep_a_row_per_epoch_across_warm_starts(digits):
+    X, _, y, _ = digits
+    clf = FeedbackAlignmentClassifier(
+        (16, 8), feedback="fa", max_iter=3, random_state=0, warm_start=True
+    )
+    clf.set_params(track_alignment=False).fit(X, y)
+    clf.set_params(track_alignment=True).fit(X, y)
+    clf.set_params(track_alignment=False).fit(X, y)
+    for curve in (
+        clf.alignment_curve_,
+        clf.weight_alignment_curve_,
+        clf.feedback_norm_ratio_curve_,
+    ):
+        assert curve.shape == (len(clf.loss_curve_), 2) == (9, 2)
+        assert np.isnan(curve[:3]).all() and np.isnan(curve[6:]).all()
+        assert np.isfinite(curve[3:6]).all()
+
+
+def test_no_batch_is_kept_after_fit(digits):
+    X, _, y, _ = digits
+    clf = FeedbackAlignmentClassifier(
+        (Conv2D(4, 3), MaxPool2D(2), 8),
+        input_shape=(1, 8, 8),
+        max_iter=1,
+        random_state=0,
+    ).fit(X, y)
+    assert "_last" not in vars(clf._network.layers[1].weighted)

@@ -1,6 +1,7 @@
 """Feedback alignment: backpropagation's chain with fixed random matrices."""
 
-from ._base import FeedbackRule, carry_down
+from ._base import FeedbackRule
+from ._math import carry_down
 
 
 def chain_shapes(network):

@@ -1,6 +1,7 @@
 """Backpropagation, the baseline every other rule is measured against."""
 
-from ._base import FeedbackRule, carry_down, transported
+from ._base import FeedbackRule
+from ._math import carry_down, transported
 
 
 class BP(FeedbackRule, name="bp"):

@@ -8,14 +8,8 @@ layers.
 from numbers import Integral
 
 from .._compat import Interval
-from ._base import (
-    FeedbackRule,
-    carry_down,
-    pack,
-    project,
-    source_shapes,
-    transported,
-)
+from ._base import FeedbackRule
+from ._math import carry_down, pack, project, source_shapes, transported
 
 
 class FeedbackPropagation(FeedbackRule, name="fp"):

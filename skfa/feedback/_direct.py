@@ -3,7 +3,8 @@
 import math
 
 from .._compat import StrOptions
-from ._base import FeedbackRule, fprime, pack, project
+from ._base import FeedbackRule
+from ._math import fprime, pack, project
 
 _PLACEMENT = StrOptions({"after_pool", "before_pool"})
 

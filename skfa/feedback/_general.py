@@ -2,8 +2,9 @@
 
 from .._compat import StrOptions
 from ..nn.dense import as_rows
-from ._base import FeedbackRule, _register, fprime, pack
+from ._base import FeedbackRule, _register
 from ._direct import auxiliary_error, direct_shapes
+from ._math import fprime, pack
 
 
 class GeneralRule(FeedbackRule):

@@ -5,7 +5,8 @@ import math
 from .._backend import namespace
 from .._compat import StrOptions
 from ._alignment import chain_shapes
-from ._base import FeedbackRule, _register, carry_down
+from ._base import FeedbackRule, _register
+from ._math import carry_down
 
 
 class SignSymmetry(FeedbackRule):

@@ -1,8 +1,9 @@
 """Direct random target projection: the target, not the error, sent to every layer."""
 
 from .._compat import StrOptions
-from ._base import FeedbackRule, pack, project
+from ._base import FeedbackRule
 from ._direct import _point, direct_shapes
+from ._math import pack, project
 
 
 class DRTP(FeedbackRule, name="drtp"):
