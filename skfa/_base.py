@@ -280,7 +280,7 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         network = build_network(
             hidden_layers, input_shape, X.shape[1], y.shape[1], self.activation, spec
         )
-        if network.batchnorms() and self.solver not in _STOCHASTIC_SOLVERS:
+        if network.stateful_stages() and self.solver not in _STOCHASTIC_SOLVERS:
             raise ValueError(
                 f"BatchNorm normalises each batch by its own statistics; "
                 f"solver={self.solver!r} evaluates one fixed loss on the whole "

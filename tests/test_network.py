@@ -107,7 +107,7 @@ def test_bp_through_batchnorm_is_the_gradient(entries):
     network = _network(entries)
     X, Y, coefs, intercepts = _pass(network, seed=2)
     rng = np.random.default_rng(3)
-    for bn in network.batchnorms():
+    for bn in network.stateful_stages():
         bn.gamma[...] = rng.uniform(0.5, 1.5, bn.gamma.shape)
         bn.beta[...] = rng.standard_normal(bn.beta.shape) * 0.1
     forward = forward_pass(network, X, coefs, intercepts, np, Step())
@@ -169,7 +169,7 @@ def test_predict_uses_the_running_statistics(digits):
         max_iter=5,
         random_state=0,
     ).fit(X[:300], y[:300])
-    bn = clf._network.batchnorms()[0]
+    bn = clf._network.stateful_stages()[0]
     assert not np.allclose(bn.running_mean, 0) and not np.allclose(bn.running_var, 1)
     # one sample alone gets the same prediction as in a batch: no batch statistics
     alone = np.vstack([clf.predict_proba(X[k : k + 1]) for k in range(5)])

@@ -239,6 +239,10 @@ class FeedbackRule(BaseEstimator, ABC):
     #: refuse ``resample_feedback=True``, which would overwrite them.
     changes_feedback = False
 
+    #: Whether the hidden layers learn; False (:class:`Shallow`) keeps them
+    #: as drawn: no weight decay reaches them either.
+    trains_hidden = True
+
     _parameter_constraints: dict = {}
 
     def __init_subclass__(cls, name=None, **kwargs):
@@ -330,8 +334,8 @@ class FeedbackRule(BaseEstimator, ABC):
         Returns
         -------
         deltas : list of arrays
-            ``[delta_1, ..., delta_{L-1}]``, ``delta_i`` of ``h_i``'s shape
-            ((m, n_i) for a dense layer).
+            ``[delta_1, ..., delta_{L-1}]``, ``delta_i`` of ``a_i``'s shape
+            (``forward.delta_shape(i)``; (m, n_i) for a dense layer).
         """
 
     def refresh_feedback(self, feedback, progress):

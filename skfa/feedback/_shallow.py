@@ -9,9 +9,10 @@ class Shallow(FeedbackRule, name="shallow"):
     """No feedback at all: the hidden deltas are zero (a control).
 
     ``delta_i = 0`` for every hidden layer, so only the output layer learns,
-    from ``e``, on the fixed random features of the hidden layers (with
-    ``alpha > 0`` the hidden weights still shrink under weight decay; with
-    ``alpha=0`` they keep their initial values). Whatever a rule reaches
+    from ``e``, on the fixed random features of the hidden layers, which
+    keep their initial values under every solver: weight decay does not
+    reach them (under Adam a gradient of decay alone would be normalised
+    into steps of ``learning_rate * sign(W)``). Whatever a rule reaches
     beyond this floor, its hidden layers learnt: the control that the
     feedback-alignment papers compare against (Lillicrap et al. 2016 train
     "only the last layer"; Nøkland 2016 reports a network with fixed random
@@ -31,7 +32,7 @@ class Shallow(FeedbackRule, name="shallow"):
     >>> from sklearn.datasets import load_digits
     >>> from skfa import FeedbackAlignmentClassifier
     >>> X, y = load_digits(return_X_y=True)
-    >>> params = dict(hidden_layer_sizes=(64,), alpha=0.0, random_state=0)
+    >>> params = dict(hidden_layer_sizes=(64,), random_state=0)
     >>> one, ten = (
     ...     FeedbackAlignmentClassifier(feedback="shallow", max_iter=n, **params)
     ...     .fit(X / 16, y)
@@ -42,6 +43,8 @@ class Shallow(FeedbackRule, name="shallow"):
     >>> np.array_equal(one.coefs_[1], ten.coefs_[1])  # the output layer learns
     False
     """
+
+    trains_hidden = False
 
     def hidden_deltas(self, forward, error, targets, weights, feedback):
         xp = forward.xp

@@ -85,6 +85,12 @@ class BatchNormalization:
         """``[running_mean, running_var]``: state that is not trained."""
         return [self.running_mean, self.running_var]
 
+    def place(self, move):
+        """Move the arrays with ``move`` (a list of arrays in, moved out)."""
+        names = ("gamma", "beta", "running_mean", "running_var")
+        for name, array in zip(names, move([getattr(self, n) for n in names])):
+            setattr(self, name, array)
+
     def _axes(self, x):
         return (0,) if x.ndim == 2 else (0, 2, 3)
 

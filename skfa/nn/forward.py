@@ -3,7 +3,7 @@
 from .._activations import ACTIVATIONS
 from .dropout import Dropout
 from .losses import OUTPUT_ERRORS
-from .network import Step
+from .network import StatefulStage, Step
 
 
 class ForwardPass:
@@ -104,7 +104,7 @@ class ForwardPass:
         grads = []
         for block, contexts in zip(self.layers.values(), self.contexts):
             for stage, context in zip(block.stages, contexts):
-                if hasattr(stage, "gradients"):
+                if isinstance(stage, StatefulStage):
                     grads += stage.gradients(context)
         return grads
 

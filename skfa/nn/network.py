@@ -52,6 +52,20 @@ class Stage(Protocol):
     def up(self, x, context): ...
 
 
+@runtime_checkable
+class StatefulStage(Stage, Protocol):
+    """A stage with arrays of its own (BatchNorm): made by ``init(like)``
+    in the data's namespace and dtype, trained (``parameters()``, whose
+    gradients ``gradients(context)`` gives after a delta crossed) or kept
+    (``buffers()``), moved by ``place(move)``."""
+
+    def init(self, like): ...
+    def parameters(self): ...
+    def buffers(self): ...
+    def gradients(self, context): ...
+    def place(self, move): ...
+
+
 class Step:
     """What a training step tells the stages in a forward pass.
 
@@ -254,30 +268,30 @@ class Network:
         """L, the number of weighted layers."""
         return len(self.layers)
 
-    def batchnorms(self):
-        """The stages with parameters of their own, bottom up."""
+    def stateful_stages(self):
+        """The stages with arrays of their own (:class:`StatefulStage`),
+        bottom up."""
         stages = [s for block in self.layers.values() for s in block.stages]
-        return [s for s in stages if hasattr(s, "parameters")]
+        return [s for s in stages if isinstance(s, StatefulStage)]
 
     def init_stages(self, like):
-        """Make the stages' parameters like ``like`` (where not made yet)."""
-        for stage in self.batchnorms():
+        """Make the stages' arrays like ``like`` (where not made yet)."""
+        for stage in self.stateful_stages():
             stage.init(like)
 
     def stage_parameters(self):
         """The stages' trained arrays, in order."""
-        return [p for stage in self.batchnorms() for p in stage.parameters()]
+        return [p for stage in self.stateful_stages() for p in stage.parameters()]
 
     def buffers(self):
         """The stages' state that is not trained (running statistics)."""
-        return [b for stage in self.batchnorms() for b in stage.buffers()]
+        return [b for stage in self.stateful_stages() for b in stage.buffers()]
 
     def place(self, move):
-        """Give every stage array to ``move`` (a function of a list of arrays)."""
-        for stage in self.batchnorms():
-            names = ("gamma", "beta", "running_mean", "running_var")
-            for name, array in zip(names, move([getattr(stage, n) for n in names])):
-                setattr(stage, name, array)
+        """Move every stage's arrays with ``move`` (a function of a list of
+        arrays, giving the moved list)."""
+        for stage in self.stateful_stages():
+            stage.place(move)
 
     def forward(self, X, coefs, intercepts, step=None):
         """``(h, contexts)``: ``h_0 .. h_L`` and each block's stage contexts

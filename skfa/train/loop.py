@@ -21,14 +21,16 @@ import time
 import warnings
 from dataclasses import dataclass
 
+import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from .._backend import namespace_and_device, take_rows
 from ..feedback._base import _in_skfa
 from ..nn.forward import predict_output
+from ..nn.losses import LOSS_FUNCTIONS
 from .alignment import AlignmentTracker
 from .batches import Batches
-from .guard import DivergenceGuard
+from .guard import SAMPLE, DivergenceGuard
 from .progress import EpochReport
 from .step import forward_and_error, train_step
 from .stopping import Stopping
@@ -119,13 +121,14 @@ def fit_stochastic(state, model, data, settings):
     tracking = probe if settings.track_alignment else None
     tracker = AlignmentTracker(state, model, tracking)
     stopping = Stopping(state, settings, data.validation)
-    guard = DivergenceGuard(state, settings)
+    guard = DivergenceGuard(state, settings, _start_loss(state, model, data))
     report = EpochReport(settings.verbose, settings.max_iter)
     try:
         parts = (batches, guard, stopping, tracker, report)
         _epochs(state, model, data, settings, parts)
+        guard.ended()
     except KeyboardInterrupt:
-        warnings.warn("Training interrupted by user.", stacklevel=2)
+        guard.interrupted()
     finally:
         report.close()
     return stopping.keep_best()
@@ -137,7 +140,7 @@ def _epochs(state, model, data, settings, parts):
     record.n_iter = 0
     for _ in range(settings.max_iter):
         started = time.perf_counter()
-        loss = _epoch(state, model, data, batches, guard)
+        loss = _epoch(state, model, data, batches)
         if guard.diverged(loss):
             break
         record.loss = loss
@@ -156,7 +159,8 @@ def _epochs(state, model, data, settings, parts):
             time.perf_counter() - started,
         )
         state.optimizer.iteration_ends(record.t)
-        guard.epoch_done(loss)
+        last = settings.incremental or record.n_iter == settings.max_iter
+        guard.epoch_done(loss, last)
         if stopping.should_stop() or settings.incremental:
             break
         if record.n_iter == settings.max_iter:
@@ -169,7 +173,23 @@ def _epochs(state, model, data, settings, parts):
             )
 
 
-def _epoch(state, model, data, batches, guard):
+def _start_loss(state, model, data):
+    """The loss of the state's network on up to ``SAMPLE`` training rows
+    spread evenly over them (NaN where their weights sum to 0)."""
+    xp = state.feedback.xp
+    n = data.X.shape[0] if data.rows is None else data.rows.shape[0]
+    spread = np.linspace(0, n - 1, min(n, SAMPLE)).astype(np.intp)
+    rows = spread if data.rows is None else data.rows[spread]
+    rows = xp.asarray(rows, device=namespace_and_device(data.X)[1])
+    sample = [take_rows(a, rows, xp) for a in (data.X, data.y, data.sample_weight)]
+    forward, _, _ = forward_and_error(state, model, *sample, xp)
+    with np.errstate(all="ignore"):
+        return float(
+            LOSS_FUNCTIONS[model.loss](sample[1], forward.h[-1], sample[2], xp)
+        )
+
+
+def _epoch(state, model, data, batches):
     """One pass over the training rows; returns the mean loss (NaN or inf
     where the loss or the weights stopped being finite)."""
     xp, record = state.feedback.xp, state.record
@@ -180,7 +200,6 @@ def _epoch(state, model, data, batches, guard):
         )
         feedback = state.feedback.before_step(record.n_epochs, record.n_steps)
         loss = train_step(state, model, feedback, batch, xp)
-        guard.first_batch(loss)
         total += loss * size
         record.n_steps += 1
     # the one synchronisation with the host per epoch: 0 times the

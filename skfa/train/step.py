@@ -127,8 +127,10 @@ def train_step(state, model, feedback, batch, xp):
         step=Step(state.masks, update_statistics=True),
     )
     n_stage = len(state.network.stage_parameters())
+    hidden = decay if rule.trains_hidden else 0.0
     decays = (
-        [decay] * len(coef_grads)
+        [hidden] * (len(coef_grads) - 1)
+        + [decay]
         + [0.0] * len(intercept_grads)
         + [decay] * (len(feedback_grads) - n_stage)
         + [0.0] * n_stage

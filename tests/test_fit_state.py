@@ -1,0 +1,145 @@
+"""The fit's one state: what a control keeps fixed, and what an interrupted
+fit keeps."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import skfa.train.loop as loop
+from skfa import FeedbackAlignmentClassifier
+from skfa.layers import Conv2D, MaxPool2D
+
+
+@pytest.mark.parametrize(
+    "hidden, shape",
+    [((64,), None), ((Conv2D(4, 3), MaxPool2D(2), 16), (1, 8, 8))],
+    ids=["dense", "conv"],
+)
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+def test_shallow_keeps_its_hidden_layers_fixed(digits, hidden, shape, solver):
+    """Under Adam, a gradient of weight decay alone became steps of
+    lr * sign(W): the fixed random layers changed by 98 % (accuracy 0.125)."""
+    X, X_test, y, y_test = digits
+    params = dict(
+        hidden_layer_sizes=hidden,
+        input_shape=shape,
+        feedback="shallow",
+        solver=solver,
+        alpha=1e-3,
+        random_state=0,
+    )
+    one = FeedbackAlignmentClassifier(max_iter=1, **params).fit(X, y)
+    many = FeedbackAlignmentClassifier(max_iter=30, **params).fit(X, y)
+    fixed = zip(
+        one.coefs_[:-1] + one.intercepts_[:-1],
+        many.coefs_[:-1] + many.intercepts_[:-1],
+    )
+    assert all(np.array_equal(a, b) for a, b in fixed)
+    assert not np.array_equal(one.coefs_[-1], many.coefs_[-1])
+    if solver == "adam" and shape is None:
+        # the random features keep their use (0.125 when decay wiped them)
+        assert many.score(X_test, y_test) > 0.6
+
+
+def test_ctrl_c_after_the_weights_went_non_finite_keeps_the_last_epoch(
+    digits, monkeypatch
+):
+    X, _, y, _ = digits
+    clf = FeedbackAlignmentClassifier((16,), max_iter=5, random_state=0)
+    original, calls = loop.train_step, []
+
+    def step_then_interrupt(state, *args):
+        calls.append(1)
+        if len(calls) == 12:  # in the second epoch
+            state.coefs[0][...] = np.nan
+            raise KeyboardInterrupt
+        return original(state, *args)
+
+    monkeypatch.setattr(loop, "train_step", step_then_interrupt)
+    with pytest.warns(RuntimeWarning, match="interrupted .* non-finite"):
+        clf.fit(X, y)
+    assert all(np.isfinite(W).all() for W in clf.coefs_ + clf.intercepts_)
+    assert np.isfinite(clf.predict_proba(X)).all()
+    assert len(clf.loss_curve_) == 1
+    # the weights are those of the first epoch's end
+    first = FeedbackAlignmentClassifier((16,), max_iter=1, random_state=0).fit(X, y)
+    for W, V in zip(clf.coefs_, first.coefs_):
+        np.testing.assert_array_equal(W, V)
+
+
+def test_ctrl_c_with_finite_weights_keeps_them(digits, monkeypatch):
+    X, _, y, _ = digits
+    original, calls = loop.train_step, []
+
+    def step_then_interrupt(state, *args):
+        calls.append(1)
+        if len(calls) == 12:
+            raise KeyboardInterrupt
+        return original(state, *args)
+
+    monkeypatch.setattr(loop, "train_step", step_then_interrupt)
+    with pytest.warns(UserWarning, match="Training interrupted by user"):
+        clf = FeedbackAlignmentClassifier((16,), max_iter=5, random_state=0).fit(X, y)
+    assert np.isfinite(clf.predict_proba(X)).all()
+
+
+def _quiet_start(n=2000):
+    """Regression rows whose first 200 (time-ordered) are quiet: targets 0."""
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((n, 5))
+    y = 300 * np.tanh(X @ rng.standard_normal(5) / 2)
+    y[:200] = 0.0
+    X[:200] *= 0.01
+    return X, y
+
+
+def test_divergence_is_judged_against_representative_rows():
+    """The reference was the untrained network's loss on the first batch:
+    time-ordered data whose first batch is quiet 'diverged in the first
+    epoch', where MLPRegressor reaches R^2 0.98."""
+    from sklearn.neural_network import MLPRegressor
+
+    from skfa import FeedbackAlignmentRegressor
+
+    X, y = _quiet_start()
+    params = dict(
+        hidden_layer_sizes=(32,),
+        shuffle=False,
+        max_iter=100,
+        random_state=0,
+        learning_rate_init=0.01,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        ours = FeedbackAlignmentRegressor(feedback="bp", **params).fit(X, y)
+    theirs = MLPRegressor(**params).fit(X, y)
+    assert ours.score(X, y) == pytest.approx(theirs.score(X, y), abs=1e-6)
+    assert ours.score(X, y) > 0.95
+    # a stream whose first chunk is quiet: no later chunk is rolled back
+    stream = FeedbackAlignmentRegressor(**{**params, "shuffle": True})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        stream.partial_fit(X[:200], y[:200])
+        for start in range(200, 2000, 100):
+            stream.partial_fit(X[start : start + 100], y[start : start + 100])
+    assert len(stream.loss_curve_) == 19
+
+
+def test_a_fit_that_ends_worse_than_untrained_says_so(digits):
+    """learning_rate_init=50: the loss ends far above the untrained
+    network's (the clipped log-loss never reaches 1e4 times it), and the
+    accuracy at chance; it used to end without a word."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, _, y, _ = digits
+    clf = FeedbackAlignmentClassifier(
+        (32,), learning_rate_init=50, max_iter=5, random_state=0
+    )
+    with pytest.warns(ConvergenceWarning, match="above the untrained network's"):
+        clf.fit(X, y)
+    # a fit that learns says nothing of the kind
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        FeedbackAlignmentClassifier((32,), max_iter=20, random_state=0).fit(X, y)
+    assert not any("untrained" in str(w.message) for w in caught)
