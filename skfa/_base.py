@@ -30,7 +30,7 @@ from ._backend import (
     namespace,
     to_host,
 )
-from ._compat import Interval, Options, StrOptions, _check_sample_weight
+from ._compat import HasMethods, Interval, Options, StrOptions, _check_sample_weight
 from ._fitted import check_architecture, optimizer_for, publish, start_state
 from .feedback._backprop import BP
 from .feedback._base import (
@@ -42,7 +42,13 @@ from .feedback._base import (
     runtime_rules,
 )
 from .feedback._init import FEEDBACK_INITS
-from .nn.build import build_network, check_hidden_layers, check_input_shape, n_hidden
+from .nn.build import (
+    build_network,
+    check_hidden_layers,
+    check_input_shape,
+    check_rows,
+    n_hidden,
+)
 from .nn.dropout import dropout_rates
 from .nn.forward import predict_output
 from .train.batches import validation_split
@@ -69,6 +75,8 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         "hidden_layer_sizes": [
             "array-like",
             Interval(Integral, 1, None, closed="left"),
+            # a single layer object: refused with a hint in check_hidden_layers
+            HasMethods(["build"]),
         ],
         "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
         "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
@@ -191,6 +199,7 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         first_pass = not hasattr(self, "coefs_") or (
             not self.warm_start and not incremental
         )
+        check_rows(X)
         X, y = self._validate_input(X, y, incremental, reset=first_pass)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X)
@@ -201,6 +210,13 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
             if y.ndim == 1:
                 y = xp.reshape(y, (-1, 1))
             network = self._network_for(hidden_layers, rates, X, y)
+            if self.resample_feedback and not rule.feedback_shapes(network):
+                raise ValueError(
+                    "resample_feedback=True redraws the feedback matrices at "
+                    f"every step, but feedback={self.feedback!r} has none on "
+                    "this network: it would change nothing. Use a rule with "
+                    "feedback matrices (fa, dfa, ...), or resample_feedback=False."
+                )
             if not first_pass:
                 check_architecture(self, network)
                 self._place_state(xp, device)
@@ -305,6 +321,12 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
             )
             y_val = self._decode_targets(self._to_input(y_val))
             sw_val = self._to_input(sw_val)
+            if sw_val is not None and not bool(namespace(sw_val).any(sw_val)):
+                raise ValueError(
+                    "The sample weights of the validation rows of early_stopping "
+                    "sum to 0, so no validation score exists. Raise "
+                    "validation_fraction, or give more rows a weight."
+                )
             validation = Validation(X_val, y_val, sw_val, self._score_outputs)
         n_samples = X.shape[0] if rows is None else rows.shape[0]
         y = xp.asarray(y, dtype=X.dtype)
@@ -386,6 +408,7 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
 
     def _validate_predict_input(self, X, method):
         check_is_fitted(self)
+        check_rows(X)
         check_same_namespace(X, self, attribute="_input_weights", method=method)
         X = validate_data(
             self,

@@ -22,6 +22,7 @@ import sklearn
 from sklearn.base import _fit_context
 from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import (
+    HasMethods,
     Interval,
     InvalidParameterError,
     Options,
@@ -50,6 +51,7 @@ def validate_params(estimator):
 
 
 __all__ = [
+    "HasMethods",
     "SKLEARN_VERSION",
     "Interval",
     "InvalidParameterError",

@@ -761,7 +761,10 @@ def test_to_mlp_refuses_a_conv_network(small, Estimator):
             {"hidden_layer_sizes": (16, Conv2D(4, 3))},
             "position 1 .* follows a dense layer",
         ),
-        ({"hidden_layer_sizes": (Conv2D(4, 9),)}, r"does not fit the padded input"),
+        (
+            {"hidden_layer_sizes": (Conv2D(4, 9),)},
+            r"does not fit the input's height and width \(8, 8\)",
+        ),
         ({"hidden_layer_sizes": (MaxPool2D(3), Conv2D(4, 3))}, "does not fit"),
         ({"hidden_layer_sizes": (Conv2D, 16)}, "is not one"),
     ],

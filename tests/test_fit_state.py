@@ -143,3 +143,57 @@ def test_a_fit_that_ends_worse_than_untrained_says_so(digits):
         warnings.simplefilter("always")
         FeedbackAlignmentClassifier((32,), max_iter=20, random_state=0).fit(X, y)
     assert not any("untrained" in str(w.message) for w in caught)
+
+
+@pytest.mark.parametrize(
+    "params, X_shape, match",
+    [
+        (dict(input_shape=(8, 8, 1)), None, r"looks like \(height, width, channels\)"),
+        (dict(input_shape=(8, 8, 3)), None, r"input_shape=\(3, 8, 8\)"),
+        (dict(input_shape=(1, 8, 8)), (-1, 1, 8, 8), r"Flatten the images"),
+        (dict(input_shape=(1, 8, 8), hidden_layer_sizes=Conv2D(4, 3)), None, "tuple"),
+        (
+            dict(input_shape=(1, 8, 8), hidden_layer_sizes=(MaxPool2D(9),)),
+            None,
+            r"does not fit the input's height and width \(8, 8\)",
+        ),
+    ],
+    ids=["hwc-1", "hwc-3", "4-d X", "one layer", "pool too big"],
+)
+def test_images_given_the_wrong_way_get_clear_errors(digits, params, X_shape, match):
+    X, _, y, _ = digits
+    if X_shape is not None:
+        X = X.reshape(X_shape)
+    if params["input_shape"][-1] == 3:
+        X = np.hstack([X, X, X])
+    params = {"hidden_layer_sizes": (Conv2D(4, 3), 8), "max_iter": 1, **params}
+    with pytest.raises(ValueError, match=match):
+        FeedbackAlignmentClassifier(**params).fit(X, y)
+
+
+def test_resample_feedback_without_matrices_is_refused(digits):
+    X, _, y, _ = digits
+    for rule in ("bp", "shallow", "usf"):
+        clf = FeedbackAlignmentClassifier((8,), feedback=rule, resample_feedback=True)
+        with pytest.raises(ValueError, match="has none on this network"):
+            clf.fit(X[:100], y[:100])
+
+
+def test_validation_rows_of_zero_weight_are_refused(digits):
+    from sklearn.model_selection import train_test_split
+
+    X, _, y, _ = digits
+    X, y = X[:200], y[:200]
+    # the rows the split gives to validation: the generator of random_state
+    # after the weights' draws (W then b, layer by layer), as the fit splits
+    rng = np.random.RandomState(0)
+    for shape in [(64, 8), (8,), (8, 10), (10,)]:
+        rng.uniform(-1, 1, shape)
+    _, val = train_test_split(np.arange(len(X)), random_state=rng, test_size=0.1)
+    weights = np.ones(len(X))
+    weights[val] = 0.0
+    clf = FeedbackAlignmentClassifier(
+        (8,), early_stopping=True, validation_fraction=0.1, random_state=0
+    )
+    with pytest.raises(ValueError, match="validation rows of early_stopping sum to 0"):
+        clf.fit(X, y, sample_weight=weights)

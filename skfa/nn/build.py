@@ -66,6 +66,20 @@ def needs_images(entries):
     return any(getattr(entry, "needs_images", False) for entry in entries)
 
 
+def check_rows(X):
+    """Refuse images given as an array of more than two dimensions: X holds
+    one flat row per sample, and ``input_shape`` says how a row is an image."""
+    ndim = getattr(X, "ndim", 2)
+    if ndim > 2:
+        n, *shape = X.shape
+        raise ValueError(
+            f"X has {ndim} dimensions {tuple(X.shape)}; the estimators take one "
+            "row per sample. Flatten the images, X.reshape(len(X), -1), and pass "
+            f"input_shape={tuple(shape)!r} (channels, height, width) to the "
+            "estimator, so that convolutions see them as images."
+        )
+
+
 def check_input_shape(input_shape, entries, n_features):
     """``input_shape`` as ``(C, H, W)``, or None for an MLP without one.
 
@@ -93,6 +107,15 @@ def check_input_shape(input_shape, entries, n_features):
             f"for one channel, in positive ints; got input_shape={input_shape!r}."
         )
     shape = tuple(int(v) for v in shape)
+    if len(shape) == 3 and shape[2] in (1, 3, 4) and min(shape[:2]) > 4:
+        H, W, C = shape
+        raise ValueError(
+            f"input_shape is (channels, height, width); {input_shape!r} looks "
+            f"like (height, width, channels). Pass input_shape=({C}, {H}, {W}), "
+            "with each row of X holding the channels one after the other: "
+            f"X.reshape(n, {H}, {W}, {C}).transpose(0, 3, 1, 2).reshape(n, -1) "
+            "for images stored height-width-channel."
+        )
     if len(shape) == 2:
         shape = (1, *shape)
     if math.prod(shape) != n_features:

@@ -59,10 +59,12 @@ class Windows:
         (kh, kw), (sh, sw), (ph, pw) = size, stride, padding
         self.out_hw = ((H + 2 * ph - kh) // sh + 1, (W + 2 * pw - kw) // sw + 1)
         if min(self.out_hw) < 1:
-            raise ValueError(
-                f"A window of {size} does not fit the padded input "
-                f"{(H + 2 * ph, W + 2 * pw)}."
+            where = (
+                f"the padded input {(H + 2 * ph, W + 2 * pw)}"
+                if ph or pw
+                else f"the input's height and width {(H, W)}"
             )
+            raise ValueError(f"A window of {size} does not fit {where}.")
 
     @property
     def n_offsets(self):
