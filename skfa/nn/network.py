@@ -168,14 +168,18 @@ class Block:
         self.n_in = weighted.n_in
         pools = [k for k, s in enumerate(self.stages) if hasattr(s, "windows")]
         # Frenkel's placement: the map just before the block's pool
-        self._before_pool = pools[0] if pools else len(self.stages)
+        before_pool = pools[0] if pools else len(self.stages)
         # the activation's output (and the dropout right after it, which
         # keeps its shape): where a delta carried up arrives
         active = [k for k, s in enumerate(self.stages) if isinstance(s, Activation)]
         k = active[0] + 1 if active else 0
         while k < len(self.stages) and isinstance(self.stages[k], Dropout):
             k += 1
-        self._activation = k
+        self._points = {
+            "output": len(self.stages),
+            "before_pool": before_pool,
+            "activation": k,
+        }
 
     def __repr__(self):
         return f"Block({self.weighted!r}, {list(self.stages)!r})"
@@ -192,14 +196,11 @@ class Block:
         ``"activation"`` (the activation's output, with a dropout right
         after it but before a pool or flatten: where indirect FA's delta
         carried up arrives, dropped units getting none)."""
-        points = {
-            "output": len(self.stages),
-            "before_pool": self._before_pool,
-            "activation": self._activation,
-        }
-        if where not in points:
-            raise ValueError(f"Unknown point {where!r}; one of {sorted(points)}.")
-        return points[where]
+        try:
+            return self._points[where]
+        except KeyError:
+            known = sorted(self._points)
+            raise ValueError(f"Unknown point {where!r}; one of {known}.") from None
 
     def shape_at(self, where):
         """One sample's shape at ``where`` (see :meth:`point`)."""

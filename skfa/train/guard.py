@@ -50,6 +50,7 @@ class DivergenceGuard:
         self.first = 0 if settings.incremental else len(self.record.loss_curve)
         self.last = self.best = state.copy()
         self.best_loss = None  # the loss of ``best``; None: as before this fit
+        self.rolled_back = False
         untrained = self.record.initial_loss is None and not self.record.loss_curve
         if untrained:
             self.record.initial_loss = start_loss
@@ -84,6 +85,8 @@ class DivergenceGuard:
         training should leave."""
         record, reference = self.record, self.reference
         if self.settings.incremental or reference is None or record.loss is None:
+            return
+        if self.rolled_back:  # (the divergence was said)
             return
         if record.loss > reference:
             warnings.warn(
@@ -146,6 +149,7 @@ class DivergenceGuard:
         Raise where no epoch of the model ever finished: nothing was learnt.
         """
         self.state.restore(checkpoint, STEP_PARTS)
+        self.rolled_back = True
         record, remedy = self.record, self._remedy()
         if not record.loss_curve:
             raise ValueError(_first_epoch_message(exploded, self.reference, remedy))

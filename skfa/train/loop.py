@@ -193,18 +193,19 @@ def _epoch(state, model, data, batches):
     """One pass over the training rows; returns the mean loss (NaN or inf
     where the loss or the weights stopped being finite)."""
     xp, record = state.feedback.xp, state.record
+    params = state.params()  # the same arrays all epoch, updated in place
     total = 0.0
     for rows, size in batches.epoch():
         batch = tuple(
             take_rows(array, rows, xp) for array in (data.X, data.y, data.sample_weight)
         )
         feedback = state.feedback.before_step(record.n_epochs, record.n_steps)
-        loss = train_step(state, model, feedback, batch, xp)
+        loss = train_step(state, model, feedback, batch, xp, params)
         total += loss * size
         record.n_steps += 1
     # the one synchronisation with the host per epoch: 0 times the
     # parameters' sum adds nothing, or NaN if any is not finite
-    weight_sum = sum(xp.sum(p) for p in state.params())
+    weight_sum = sum(xp.sum(p) for p in params)
     return float(total + 0.0 * weight_sum) / batches.n_samples
 
 

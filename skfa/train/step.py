@@ -106,13 +106,14 @@ def loss_and_gradients(net, model, rule, feedback, batch, xp):
     return loss, coef_grads, intercept_grads, feedback_grads
 
 
-def train_step(state, model, feedback, batch, xp):
+def train_step(state, model, feedback, batch, xp, params):
     """One step of a stochastic solver on a batch; returns the batch loss.
 
     The optimizer takes the raw gradients and applies the weight decay in
     the same pass as its update (to the weights and the learned feedback,
     not to the intercepts or the stages' parameters); its kernels also give
-    the weights' squared norm for the next step's L2 term.
+    the weights' squared norm for the next step's L2 term. ``params`` is
+    :meth:`TrainState.params` (the loop takes it once an epoch).
     """
     optimizer, rule = state.optimizer, state.feedback.rule
     norms = optimizer.squared_norms
@@ -136,6 +137,6 @@ def train_step(state, model, feedback, batch, xp):
         + [0.0] * n_stage
     )
     optimizer.update_params(
-        state.params(), coef_grads + intercept_grads + feedback_grads, decays
+        params, coef_grads + intercept_grads + feedback_grads, decays
     )
     return loss
