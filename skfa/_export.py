@@ -98,6 +98,30 @@ def to_mlp(estimator, mlp_class):
     (dtype('float32'), (1797, 10))
     """
     check_is_fitted(estimator)
+    _check_dense(estimator, mlp_class)
+    params = estimator.get_params(deep=False)
+    mlp = mlp_class(**{name: params[name] for name in mlp_class().get_params()})
+    _copy_fitted(estimator, mlp)
+    return mlp
+
+
+def _copy_fitted(estimator, mlp):
+    """Give ``mlp`` copies of the estimator's weights, fitted attributes and
+    training state, on the host."""
+    mlp.coefs_ = [to_host(W).copy() for W in estimator.coefs_]
+    mlp.intercepts_ = [to_host(b).copy() for b in estimator.intercepts_]
+    for name in _FITTED:
+        if getattr(estimator, name, None) is not None:
+            setattr(mlp, name, copy.deepcopy(getattr(estimator, name)))
+    if isinstance(mlp, MLPClassifier):
+        mlp.classes_ = to_host(estimator.classes_).copy()
+        mlp._label_binarizer = copy.deepcopy(estimator._label_binarizer)
+        mlp._label_binarizer.classes_ = mlp.classes_
+    _set_training_state(mlp, estimator)
+
+
+def _check_dense(estimator, mlp_class):
+    """Refuse a network with layers an MLP cannot hold, naming them."""
     beyond = [
         f"layer {i}: {block.weighted!r}"
         + "".join(f", {s.spec_name}" for s in block.stages if hasattr(s, "spec_name"))
@@ -112,20 +136,6 @@ def to_mlp(estimator, mlp_class):
             f"{mlp_class.__name__} holds dense layers only, so no MLP (nor its "
             "ONNX export) predicts as this network does."
         )
-    names = mlp_class().get_params(deep=False)
-    params = estimator.get_params(deep=False)
-    mlp = mlp_class(**{name: params[name] for name in names})
-    mlp.coefs_ = [to_host(W).copy() for W in estimator.coefs_]
-    mlp.intercepts_ = [to_host(b).copy() for b in estimator.intercepts_]
-    for name in _FITTED:
-        if getattr(estimator, name, None) is not None:
-            setattr(mlp, name, copy.deepcopy(getattr(estimator, name)))
-    if mlp_class is MLPClassifier:
-        mlp.classes_ = to_host(estimator.classes_).copy()
-        mlp._label_binarizer = copy.deepcopy(estimator._label_binarizer)
-        mlp._label_binarizer.classes_ = mlp.classes_
-    _set_training_state(mlp, estimator)
-    return mlp
 
 
 def _set_training_state(mlp, estimator):
