@@ -197,3 +197,46 @@ def test_validation_rows_of_zero_weight_are_refused(digits):
     )
     with pytest.raises(ValueError, match="validation rows of early_stopping sum to 0"):
         clf.fit(X, y, sample_weight=weights)
+
+
+def test_a_model_whose_rule_was_registered_with_a_lambda_pickles(digits, tmp_path):
+    """The user guide's preset, register(name, lambda: DFA(aux=True)): the
+    model pickled (pickle and joblib failed on the lambda), and a fresh
+    process loads it, predicts and refits with the rule."""
+    import pickle
+    import subprocess
+    import sys
+
+    import joblib
+
+    from skfa.feedback import DFA, FEEDBACK_RULES, register
+
+    X, _, y, _ = digits
+    register("dfa_aux_lambda_preset", lambda: DFA(aux=True))
+    try:
+        clf = FeedbackAlignmentClassifier(
+            (16,), feedback="dfa_aux_lambda_preset", max_iter=2, random_state=0
+        ).fit(X, y)
+        path = tmp_path / "model.pkl"
+        path.write_bytes(pickle.dumps(clf))
+        joblib.dump(clf, tmp_path / "model.joblib")
+        np.save(tmp_path / "X.npy", X)
+        np.save(tmp_path / "y.npy", y)
+        expected = clf.predict_proba(X)
+        np.save(tmp_path / "expected.npy", expected)
+        script = f"""
+import pickle, numpy as np
+model = pickle.loads(open({str(path)!r}, "rb").read())
+X = np.load({str(tmp_path / "X.npy")!r}); y = np.load({str(tmp_path / "y.npy")!r})
+expected = np.load({str(tmp_path / "expected.npy")!r})
+np.testing.assert_allclose(model.predict_proba(X), expected)
+refit = model.set_params(max_iter=2).fit(X, y)
+assert type(refit.feedback_weights_) is list and len(refit.feedback_weights_) == 1
+print("ok")
+"""
+        done = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True
+        )
+        assert done.stdout.strip() == "ok", done.stderr
+    finally:
+        FEEDBACK_RULES.pop("dfa_aux_lambda_preset", None)

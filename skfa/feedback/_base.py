@@ -9,7 +9,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
 
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, clone
 
 from .._backend import asarray_like
 from .._compat import InvalidParameterError, validate_params
@@ -28,10 +28,11 @@ def register(name, factory, *, replace=False):
     The factory is called once here, so that one that fails or returns no
     rule is refused at once. An estimator whose ``feedback`` (or a rule
     inside it, such as :class:`Switch`'s ``then``) names a rule registered at
-    run time carries the factory when it is pickled, and registers it where
-    it is unpickled: in joblib's worker processes (``n_jobs=2``), or in a
-    model loaded by a fresh process. The factory must then pickle (joblib's
-    workers also pickle classes and functions of ``__main__`` by value).
+    run time carries the rule the factory makes when it is pickled (a
+    :class:`Preset`), and registers it where it is unpickled: in joblib's
+    worker processes (``n_jobs=2``), or in a model loaded by a fresh
+    process. So a lambda or a function of ``__main__`` serves as a factory;
+    the rule's class must be importable there (skfa's rules are).
 
     Read more in the :ref:`User Guide <custom-rules>`.
 
@@ -107,8 +108,34 @@ def _label(factory):
     return getattr(factory, "__qualname__", None) or repr(factory)
 
 
+class Preset:
+    """A factory of copies of one rule: how a rule registered at run time
+    travels with a pickled model.
+
+    The registered factory itself may be a lambda, which does not pickle,
+    or a function of ``__main__``, which a fresh process cannot load; the
+    rule it made pickles wherever its class can be imported (every rule of
+    skfa), and a model that names it loads, predicts and refits.
+
+    Parameters
+    ----------
+    rule : FeedbackRule
+        The rule the factory made.
+    """
+
+    def __init__(self, rule):
+        self.rule = rule
+
+    def __call__(self):
+        return clone(self.rule)
+
+    def __repr__(self):
+        return f"Preset({self.rule!r})"
+
+
 def runtime_rules(owner):
-    """The registry entries registered at run time that ``owner`` names.
+    """The rules registered at run time that ``owner`` names, as
+    :class:`Preset` factories of what their factories make.
 
     ``owner`` is an estimator or a rule; the rules it holds (given by name
     or as objects, e.g. :class:`Switch`'s ``then``) are searched recursively.
@@ -117,9 +144,10 @@ def runtime_rules(owner):
     for name in rule_parameters(owner):
         value = getattr(owner, name)
         if isinstance(value, str) and value in FEEDBACK_RULES:
+            rule = FEEDBACK_RULES[value]()
             if value not in _OWN_NAMES:
-                found[value] = FEEDBACK_RULES[value]
-            value = FEEDBACK_RULES[value]()
+                found[value] = Preset(rule)
+            value = rule
         if isinstance(value, FeedbackRule):
             found.update(runtime_rules(value))
     return found
