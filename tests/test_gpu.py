@@ -255,7 +255,7 @@ def test_cupy_conv_layer_matches_numpy(dtype, rtol, stride, padding):
     """Conv2D's forward, carry and gradients on CuPy arrays: NumPy's numbers,
     in the input's dtype, with CuPy arrays out."""
     cupy = _cupy_gpu()
-    from skfa._conv import Convolution as Conv2D
+    from skfa.nn.conv import Convolution as Conv2D
 
     rng = np.random.default_rng(0)
     layer = Conv2D((3, 9, 8), 4, (3, 2), stride=stride, padding=padding)
