@@ -16,14 +16,16 @@ seconds; ``--out DIR`` says where the figure goes, a temporary folder by
 default; ``--out examples/figures`` in a checkout redraws the README's
 picture)::
 
-    python compare_methods.py             # load_digits, 60 epochs: 1 min
-    python compare_methods.py --quick     # 5 epochs: 5 s
-    python compare_methods.py --data DIR  # MNIST, 10 epochs: 30 s
+    python compare_methods.py             # load_digits, 60 epochs: 4 s
+    python compare_methods.py --quick     # 5 epochs: 3 s
+    python compare_methods.py --data DIR  # MNIST, 10 epochs: 70 s
 
 With ``--data``, DIR holds the four MNIST IDX files (gzipped or not) and the
 network is 784-256-128-10, trained on all 60,000 training images; without
 it, 64-128-64-10 on ``load_digits``. The times are those of a 2-core x86
-virtual machine shared with other work.
+virtual machine shared with other work; on a busy machine NumPy's BLAS
+threads can make them many times longer, which ``OPENBLAS_NUM_THREADS=1``
+avoids (see the documentation's tips).
 """
 
 # %%

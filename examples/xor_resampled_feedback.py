@@ -12,8 +12,8 @@ Run it on its own, from a checkout or downloaded alone (``--out DIR`` says
 where the figure goes, a temporary folder by default; ``--out
 examples/figures`` in a checkout redraws the README's picture)::
 
-    python xor_resampled_feedback.py          # 2,000 epochs: TIME_XOR_FULL
-    python xor_resampled_feedback.py --quick  # 300 epochs: TIME_XOR_QUICK
+    python xor_resampled_feedback.py          # 2,000 epochs: 7 s
+    python xor_resampled_feedback.py --quick  # 300 epochs: 3 s
 """
 
 # %%

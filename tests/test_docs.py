@@ -51,7 +51,7 @@ def test_tips_runs(registry):
     namespace = {}
     for code in _snippets("tips.rst"):
         exec(compile(code, "tips.rst", "exec"), namespace)
-    assert namespace["grid"].best_score_ > 0.9
+    assert namespace["grid"].best_score_ > 0.8
 
 
 def test_export_runs(tmp_path, monkeypatch):
@@ -86,9 +86,10 @@ PYTHON_BLOCKS = [code for language, code in _readme_blocks() if language == "pyt
 
 
 def test_readme_blocks_are_python_or_shell():
-    # a block that does not run as Python says it is a shell command
+    # a block that does not run as Python says it is a shell command (or
+    # plain text, such as a file listing)
     languages = {language for language, _ in _readme_blocks()}
-    assert languages <= {"python", "bash", "console"}, languages
+    assert languages <= {"python", "bash", "console", "text"}, languages
     assert len(PYTHON_BLOCKS) >= 5
     for code in PYTHON_BLOCKS:
         assert "hidden_layer_sizes=(64)" not in code  # an int, not a tuple
