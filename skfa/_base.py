@@ -211,11 +211,12 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
                 y = xp.reshape(y, (-1, 1))
             network = self._network_for(hidden_layers, rates, X, y)
             if self.resample_feedback and not rule.feedback_shapes(network):
-                raise ValueError(
+                warnings.warn(
                     "resample_feedback=True redraws the feedback matrices at "
                     f"every step, but feedback={self.feedback!r} has none on "
-                    "this network: it would change nothing. Use a rule with "
-                    "feedback matrices (fa, dfa, ...), or resample_feedback=False."
+                    "this network: it changes nothing.",
+                    UserWarning,
+                    stacklevel=3,
                 )
             if not first_pass:
                 check_architecture(self, network)

@@ -73,8 +73,8 @@ def check_rows(X):
     if ndim > 2:
         n, *shape = X.shape
         raise ValueError(
-            f"X has {ndim} dimensions {tuple(X.shape)}; the estimators take one "
-            "row per sample. Flatten the images, X.reshape(len(X), -1), and pass "
+            f"Found array with dim {ndim} {tuple(X.shape)}; the estimators take "
+            "one row per sample. Flatten the images, X.reshape(len(X), -1), and pass "
             f"input_shape={tuple(shape)!r} (channels, height, width) to the "
             "estimator, so that convolutions see them as images."
         )
