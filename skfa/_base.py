@@ -209,15 +209,7 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
             X, y, sample_weight = move([X, y, sample_weight], xp, device)
             if y.ndim == 1:
                 y = xp.reshape(y, (-1, 1))
-            network = self._network_for(hidden_layers, rates, X, y)
-            if self.resample_feedback and not rule.feedback_shapes(network):
-                warnings.warn(
-                    "resample_feedback=True redraws the feedback matrices at "
-                    f"every step, but feedback={self.feedback!r} has none on "
-                    "this network: it changes nothing.",
-                    UserWarning,
-                    stacklevel=3,
-                )
+            network = self._network_for(hidden_layers, rates, rule, X, y)
             if not first_pass:
                 check_architecture(self, network)
                 self._place_state(xp, device)
@@ -238,17 +230,15 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
                 options = {"maxfun": self.max_fun, "maxiter": self.max_iter}
                 fit_lbfgs(state, model, data, {**options, "gtol": self.tol})
             state.network.release()
-            publish(self, state, best, stochastic)
-            self._feedback_kind, self._feedback_seed = drawn
-            self.out_activation_ = model.out_activation
-            if not all(
-                bool(xp.all(xp.isfinite(w))) for w in self.coefs_ + self.intercepts_
-            ):
+            if not all(bool(xp.all(xp.isfinite(w))) for w in state.params()):
                 raise ValueError(
                     "Solver produced non-finite parameter weights. The input data may"
                     " contain large values and need to be preprocessed, or the learning"
                     " rate may be too high."
                 )
+            publish(self, state, best, stochastic)
+            self._feedback_kind, self._feedback_seed = drawn
+            self.out_activation_ = model.out_activation
         return self
 
     def _check_setup(self):
@@ -290,7 +280,7 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
             )
         return hidden_layers, rule, rates
 
-    def _network_for(self, hidden_layers, rates, X, y):
+    def _network_for(self, hidden_layers, rates, rule, X, y):
         """The network that ``hidden_layer_sizes`` and the data ask for."""
         input_shape = check_input_shape(self.input_shape, hidden_layers, X.shape[1])
         spec = (self._output_spec()[0], rates)
@@ -302,6 +292,14 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
                 f"BatchNorm normalises each batch by its own statistics; "
                 f"solver={self.solver!r} evaluates one fixed loss on the whole "
                 "data. Use solver='sgd' or 'adam'."
+            )
+        if self.resample_feedback and not rule.feedback_shapes(network):
+            warnings.warn(
+                "resample_feedback=True redraws the feedback matrices at "
+                f"every step, but feedback={self.feedback!r} has none on "
+                "this network: it changes nothing.",
+                UserWarning,
+                stacklevel=4,
             )
         return network
 
