@@ -19,7 +19,7 @@ examples/figures`` in a checkout redraws the README's picture)::
     python autoencoder_mnist.py             # load_digits, 100 epochs: 6 s
     python autoencoder_mnist.py --quick     # 30 epochs: 4 s
     python autoencoder_mnist.py --data DIR --n-train 20000 --epochs 5  # 25 s
-    python autoencoder_mnist.py --data DIR  # the paper's budget: 50 min
+    python autoencoder_mnist.py --data DIR  # the paper's budget: 53 min
 
 DIR holds the four MNIST IDX files (gzipped or not). The paper's budget is
 all 60,000 images for 20 epochs; ``--quick`` trains on 3,000 for 5 epochs.
