@@ -275,8 +275,9 @@ class FeedbackAlignmentClassifier(ClassifierMixin, BaseFeedbackAlignment):
         weights and the parameters that MLPClassifier takes, and gives the
         same ``predict``, ``predict_proba`` and ``predict_log_proba``, so the
         tools written for scikit-learn's MLPs take the model: ONNX export with
-        skl2onnx (``skl2onnx.to_onnx(clf.to_mlp(), X[:1])``), scikit-learn's
-        inspection tools, any code that expects an ``MLPClassifier``.
+        skl2onnx (``skl2onnx.to_onnx(mlp, X[:1].astype(np.float32))`` for the
+        float32 graph that onnxruntime runs), scikit-learn's inspection tools,
+        any code that expects an ``MLPClassifier``.
 
         Read more in the :ref:`User Guide <export>`.
 

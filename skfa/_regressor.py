@@ -189,8 +189,9 @@ class FeedbackAlignmentRegressor(RegressorMixin, BaseFeedbackAlignment):
         weights and the parameters that MLPRegressor takes (``loss``
         included), and gives the same ``predict``, so the tools written for
         scikit-learn's MLPs take the model: ONNX export with skl2onnx
-        (``skl2onnx.to_onnx(reg.to_mlp(), X[:1])``), scikit-learn's inspection
-        tools, any code that expects an ``MLPRegressor``.
+        (``skl2onnx.to_onnx(mlp, X[:1].astype(np.float32))`` for a float32
+        graph), scikit-learn's inspection tools, any code that expects an
+        ``MLPRegressor``.
 
         Read more in the :ref:`User Guide <export>`.
 

@@ -6,6 +6,9 @@ from contract_checks import contract_checks
 from skfa import FeedbackAlignmentClassifier, FeedbackAlignmentRegressor
 from skfa.feedback import DFA, FEEDBACK_RULES, GeneralRule
 
+#: scikit-learn's checks on every rule: left out by ``-m "not slow"``
+pytestmark = pytest.mark.slow
+
 METHODS = [*sorted(FEEDBACK_RULES), DFA(aux=True), GeneralRule("s3", aux=True)]
 
 

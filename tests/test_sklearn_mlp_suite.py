@@ -17,6 +17,9 @@ import sklearn
 
 from skfa import FeedbackAlignmentClassifier, FeedbackAlignmentRegressor
 
+#: scikit-learn's own MLP tests: left out by ``-m "not slow"``
+pytestmark = pytest.mark.slow
+
 SOURCE = Path(sklearn.__file__).parent / "neural_network" / "tests" / "test_mlp.py"
 IMPORT = "from sklearn.neural_network import MLPClassifier, MLPRegressor\n"
 SKIPPED = {
