@@ -535,7 +535,8 @@ def test_alignment_display_of_several_estimators(digits):
     }
     disp = AlignmentDisplay.from_estimator(models)
     assert disp.ax_.shape == (2,)
-    assert [ax.get_legend().get_title().get_text() for ax in disp.ax_] == ["fa", "dfa"]
+    # each axes is titled with its model (the one legend stands outside them)
+    assert [ax.get_title() for ax in disp.ax_] == ["fa", "dfa"]
     assert [len(lines) for lines in disp.lines_] == [2, 2]
     assert disp.weight_lines_[0] is not None and disp.weight_lines_[1] is None
     plt.close(disp.figure_)
