@@ -29,7 +29,7 @@ def register(name, factory, *, replace=False):
     rule is refused at once. An estimator whose ``feedback`` (or a rule
     inside it, such as :class:`Switch`'s ``then``) names a rule registered at
     run time carries the rule the factory makes when it is pickled (a
-    :class:`Preset`), and registers it where it is unpickled: in joblib's
+    ``Preset``), and registers it where it is unpickled: in joblib's
     worker processes (``n_jobs=2``), or in a model loaded by a fresh
     process. So a lambda or a function of ``__main__`` serves as a factory;
     the rule's class must be importable there (skfa's rules are).
