@@ -25,13 +25,14 @@ from .train.optimizers import AdamOptimizer, SGDOptimizer
 from .train.state import PARAMS, FeedbackState, Record, TrainState
 
 #: Record field -> fitted attribute; the second group exists for the
-#: stochastic solvers only, the third where it is not None.
+#: stochastic solvers only, the third once track_alignment ran.
 _ALWAYS = {
     "n_iter": "n_iter_",
     "t": "t_",
     "n_epochs": "_n_epochs",
     "n_steps": "_n_steps",
     "initial_loss": "_initial_loss",
+    "loss": "loss_",
 }
 _STOCHASTIC = {
     "loss_curve": "loss_curve_",
@@ -46,7 +47,7 @@ _CURVES = {
     "weight_alignment_curve": "weight_alignment_curve_",
     "feedback_norm_ratio_curve": "feedback_norm_ratio_curve_",
 }
-_ATTRIBUTES = {**_ALWAYS, "loss": "loss_", **_STOCHASTIC, **_CURVES}
+_ATTRIBUTES = {**_ALWAYS, **_STOCHASTIC, **_CURVES}
 
 
 def adopt_record(estimator):
@@ -78,7 +79,7 @@ def publish(estimator, state, best, stochastic):
         estimator.feedback_weights_ = list(state.feedback.matrices.values())
     if state.optimizer is not None:
         estimator._optimizer = state.optimizer
-    names = {**_ALWAYS, "loss": "loss_", **(_STOCHASTIC if stochastic else {})}
+    names = {**_ALWAYS, **(_STOCHASTIC if stochastic else {})}
     for field_name, attribute in names.items():
         setattr(estimator, attribute, getattr(record, field_name))
     # the curves of track_alignment exist together (the last two None for
@@ -150,9 +151,11 @@ def start_state(estimator, network, rule, X, first_pass, xp):
     else:
         network = getattr(estimator, "_network", network)
         coefs, intercepts = estimator.coefs_, estimator.intercepts_
-        seed = getattr(estimator, "_feedback_seed", None)
-        if not hasattr(estimator, "_feedback_seed"):
-            seed = _feedback_seed(estimator, rng)
+        seed = (
+            estimator._feedback_seed
+            if hasattr(estimator, "_feedback_seed")
+            else _feedback_seed(estimator, rng)
+        )
         record, matrices_rng = (
             adopt_record(estimator),
             getattr(estimator, "_feedback_rng", None),

@@ -1,6 +1,7 @@
 """The forward pass, and what a feedback rule may read from it."""
 
 from .._activations import ACTIVATIONS
+from .dense import as_rows
 from .dropout import Dropout
 from .losses import OUTPUT_ERRORS
 from .network import StatefulStage, Step
@@ -72,8 +73,7 @@ class ForwardPass:
 
     def rows(self, i):
         """``h_i`` as rows of ``n_i`` values (itself for dense layers)."""
-        h = self.h[i]
-        return self.xp.reshape(h, (h.shape[0], -1)) if h.ndim > 2 else h
+        return as_rows(self.h[i])
 
     def shaped(self, i, rows, where="output"):
         """``rows`` (one per sample) in the shape of block ``i`` at ``where``."""

@@ -51,10 +51,8 @@ class DivergenceGuard:
         self.last = self.best = state.copy()
         self.best_loss = None  # the loss of ``best``; None: as before this fit
         self.rolled_back = False
-        untrained = self.record.initial_loss is None and not self.record.loss_curve
-        if untrained:
+        if self.record.initial_loss is None and not self.record.loss_curve:
             self.record.initial_loss = start_loss
-        self.untrained = untrained or self.record.initial_loss is None
         known = [v for v in (self.record.initial_loss, start_loss) if v is not None]
         self.reference = max(known) if known else None
         if self.reference is not None and not math.isfinite(self.reference):
@@ -99,7 +97,7 @@ class DivergenceGuard:
             )
 
     def _reference_name(self):
-        if self.untrained or self.reference == self.record.initial_loss:
+        if self.reference == self.record.initial_loss:
             return "the untrained network's"
         return "the loss at the start of this fit"
 
