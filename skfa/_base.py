@@ -51,6 +51,7 @@ from .nn.build import (
 )
 from .nn.dropout import dropout_rates
 from .nn.forward import predict_output
+from .schedules import SCHEDULES, LearningRateSchedule
 from .train.batches import validation_split
 from .train.lbfgs import fit_lbfgs
 from .train.loop import Data, Settings, Validation, fit_stochastic
@@ -81,11 +82,16 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
         "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "decay_intercepts": ["boolean"],
         "batch_size": [
             StrOptions({"auto"}),
             Interval(Integral, 1, None, closed="left"),
         ],
-        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate": [
+            StrOptions({"constant", "invscaling", "adaptive", *SCHEDULES}),
+            LearningRateSchedule,
+        ],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "power_t": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -108,6 +114,7 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         "max_fun": [Interval(Integral, 1, None, closed="left")],
         "feedback": [str, FeedbackRule],
         "feedback_init": [StrOptions(set(FEEDBACK_INITS)), callable],
+        "intercept_init": [StrOptions({"glorot", "zeros"})],
         "resample_feedback": ["boolean"],
         "track_alignment": ["boolean"],
         "device": [str],
@@ -129,9 +136,11 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
     def set_params(self, **params):
         """Set the parameters; see :meth:`sklearn.base.BaseEstimator.set_params`.
 
-        Nested parameters of a rule given by name are accepted as for the
-        rule object: with ``feedback="bdfa"``, ``feedback__block_size=5`` sets
-        ``feedback`` to ``BlockedDFA(block_size=5)``.
+        Nested parameters of a rule or a schedule given by name are accepted
+        as for the object: with ``feedback="bdfa"``, ``feedback__block_size=5``
+        sets ``feedback`` to ``BlockedDFA(block_size=5)``; with
+        ``learning_rate="step"``, ``learning_rate__factor=0.5`` sets
+        ``learning_rate`` to ``StepDecay(factor=0.5)``.
 
         Parameters
         ----------
@@ -143,7 +152,12 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         self : estimator instance
             The estimator.
         """
-        return super().set_params(**named_rules_as_objects(self, params))
+        params = named_rules_as_objects(self, params)
+        if any(key.startswith("learning_rate__") for key in params):
+            named = params.get("learning_rate", self.learning_rate)
+            if isinstance(named, str) and named in SCHEDULES:
+                params["learning_rate"] = SCHEDULES[named]()
+        return super().set_params(**params)
 
     def __getstate__(self):
         state = super().__getstate__()
@@ -214,7 +228,12 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
                 check_architecture(self, network)
                 self._place_state(xp, device)
             state, drawn = start_state(self, network, rule, X, first_pass, xp)
-            model = Model(*self._output_spec(), self.alpha)
+            model = Model(
+                *self._output_spec(),
+                self.alpha,
+                self.weight_decay,
+                self.decay_intercepts,
+            )
             stochastic = self.solver in _STOCHASTIC_SOLVERS
             data = self._data_for(X, y, sample_weight, state.rng, xp, device)
             if stochastic:

@@ -29,16 +29,44 @@ _SECTIONS["parameters"] = """\
         MLPClassifier: every weight gradient gets ``alpha * W_i / m`` for a
         batch of (weighted) size m.
 
+    weight_decay : float, default=0.0
+        Coupled weight decay as PyTorch's optimizers mean it: every weight
+        gradient gets ``weight_decay * W_i``, whatever the batch's size, and
+        the loss ``0.5 * weight_decay * sum ||W_i||**2``; it adds to
+        ``alpha``'s term. For batches of m samples (no sample weights) the
+        two are one penalty: ``alpha = weight_decay * m``, or PyTorch's
+        ``weight_decay = alpha / m`` (``alpha=1e-4`` at m = 128 is
+        ``weight_decay=7.8e-7``; PyTorch's ``weight_decay=1e-3`` at m = 64 is
+        ``alpha=0.064``). The learned feedback matrices ('kp') get it as the
+        weights do; Adam adds it to the gradient (``torch.optim.Adam``, not
+        ``AdamW``).
+
+    decay_intercepts : bool, default=False
+        Whether ``weight_decay`` also applies to the intercepts (their
+        gradients get ``weight_decay * b_i``), as ``torch.optim`` applies it
+        to every parameter it is given. ``alpha`` never decays them, as in
+        MLPClassifier; BatchNorm's scale and shift are never decayed.
+
     batch_size : int or 'auto', default='auto'
         Mini-batch size of the stochastic solvers; 'auto' is
         ``min(200, n_samples)``.
 
-    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
-        Schedule of the 'sgd' solver: constant ``learning_rate_init``;
-        'invscaling' ``learning_rate_init / (t + 1) ** power_t`` with t the
-        number of samples seen; 'adaptive' divides the rate by 5 whenever the
-        training loss (or the validation score with ``early_stopping``) fails
-        to improve by ``tol`` for ``n_iter_no_change`` epochs.
+    learning_rate : {'constant', 'invscaling', 'adaptive', 'step', 'cosine'} \
+or LearningRateSchedule, default='constant'
+        How the learning rate changes. As in MLPClassifier, for the 'sgd'
+        solver only: constant ``learning_rate_init``; 'invscaling'
+        ``learning_rate_init / (t + 1) ** power_t`` with t the number of
+        samples seen; 'adaptive' divides the rate by 5 whenever the training
+        loss (or the validation score with ``early_stopping``) fails to
+        improve by ``tol`` for ``n_iter_no_change`` epochs. For 'sgd' and
+        'adam', a schedule of :mod:`skfa.schedules` sets the rate of each
+        epoch: 'step' is :class:`~skfa.schedules.StepDecay` (the rate times
+        0.1 at half and three quarters of ``max_iter``), 'cosine'
+        :class:`~skfa.schedules.CosineAnnealing` (from ``learning_rate_init``
+        to 0 over ``max_iter`` epochs); pass an object for other settings
+        (``StepDecay(milestones=(50, 75))``). A schedule counts the epochs
+        over the model's life, so ``warm_start`` fits and ``partial_fit``
+        calls (one epoch each) go on along it.
 
     learning_rate_init : float, default=0.001
         Initial step size of 'sgd' and 'adam'. Should the loss or the weights
@@ -171,6 +199,12 @@ _SECTIONS["parameters"] = """\
         - 'uniform': U(-0.5, 0.5) (Lillicrap 2016);
         - 'nokland': U(-1/sqrt(n), 1/sqrt(n)) (Nøkland's code);
         - 'gaussian': N(0, 1/n);
+        - 'glorot': Xavier-uniform on the matrix's own fans, U(-r, r) with
+          ``r = sqrt(6 / (fan_in + fan_out))``: for a matrix ``(a, b)`` the
+          fans are a and b, for a kernel ``(F, C, kh, kw)`` ``C * kh * kw``
+          and ``F * kh * kw``, as for the weights (Glorot and Bengio 2010;
+          ``torch.nn.init.xavier_uniform_``): feedback at the weights'
+          scale, as BioTorch draws it;
         - the structured matrices B1-B7 of the general feedback-alignment
           update rule's experiment 4: 'ones_noise' (B1,
           ones + N(0, 0.01**2)), 'identity' (B2, the non-square identity),
@@ -189,6 +223,14 @@ _SECTIONS["parameters"] = """\
 
         What a callable returns is copied (a read-only or broadcast array is
         fine) and must be real.
+
+    intercept_init : {'glorot', 'zeros'}, default='glorot'
+        How the intercepts start: 'glorot' draws them like the weights,
+        uniform in ``+-sqrt(6 / (fan_in + fan_out))`` (``2`` in place of
+        ``6`` for 'logistic'), as MLPClassifier does; 'zeros' starts them at
+        0, as PyTorch's Xavier-initialised models do (``nn.init.
+        xavier_uniform_`` on the weights, zero biases: BioTorch's). The
+        weights are drawn alike either way, from the same random stream.
 
     resample_feedback : bool, default=False
         Draw fresh feedback matrices (from ``feedback_init``, continuing the

@@ -21,6 +21,7 @@ from ._backend import asarray_like
 from .feedback._base import rule_kind
 from .feedback._init import draw_feedback
 from .nn.dropout import Masks
+from .schedules import resolve_schedule
 from .train.optimizers import AdamOptimizer, SGDOptimizer
 from .train.state import PARAMS, FeedbackState, Record, TrainState
 
@@ -145,7 +146,10 @@ def start_state(estimator, network, rule, X, first_pass, xp):
         factor = 2.0 if estimator.activation == "logistic" else 6.0
         drawn = [block.init(rng, factor) for block in network.layers.values()]
         coefs = [asarray_like(W, X) for W, _ in drawn]
-        intercepts = [asarray_like(b, X) for _, b in drawn]
+        zeros = estimator.intercept_init == "zeros"
+        intercepts = [
+            asarray_like(np.zeros_like(b) if zeros else b, X) for _, b in drawn
+        ]
         seed = _feedback_seed(estimator, rng)
         record, matrices_rng = Record(), None
     else:
@@ -228,11 +232,12 @@ def optimizer_for(estimator, state, incremental):
     params = state.params()
     optimizer = getattr(estimator, "_optimizer", None)
     if not incremental or optimizer is None or optimizer.n_params != len(params):
+        schedule = resolve_schedule(estimator.learning_rate, estimator.max_iter)
         if estimator.solver == "sgd":
             optimizer = SGDOptimizer(
                 params,
                 estimator.learning_rate_init,
-                estimator.learning_rate,
+                schedule or estimator.learning_rate,
                 estimator.momentum,
                 estimator.nesterovs_momentum,
                 estimator.power_t,
@@ -244,6 +249,7 @@ def optimizer_for(estimator, state, incremental):
                 estimator.beta_1,
                 estimator.beta_2,
                 estimator.epsilon,
+                schedule,
             )
     # the weights may have changed since the last step (set by hand)
     optimizer.squared_norms = None

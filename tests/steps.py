@@ -17,8 +17,13 @@ def net_of(estimator):
 
 
 def model_of(estimator):
-    """The estimator's output activation, loss and alpha."""
-    return Model(*estimator._output_spec(), estimator.alpha)
+    """The estimator's output activation, loss and weight decays."""
+    return Model(
+        *estimator._output_spec(),
+        estimator.alpha,
+        estimator.weight_decay,
+        estimator.decay_intercepts,
+    )
 
 
 def loss_and_grads(estimator, X, y, sample_weight, rule, feedback):

@@ -139,7 +139,7 @@ def test_kolen_pollack_started_at_the_transpose_is_bp(small_classification, solv
         max_iter=1,
         warm_start=True,
         random_state=0,
-        feedback="kp",
+        feedback=KolenPollack(decay=0.0),
     ).fit(X, y)
     kp = copy.deepcopy(model).set_params(max_iter=5)
     kp.feedback_weights_ = [W.T.copy() for W in model.coefs_[1:]]
@@ -150,6 +150,42 @@ def test_kolen_pollack_started_at_the_transpose_is_bp(small_classification, solv
     for W, B in zip(kp.coefs_[1:], kp.feedback_weights_):
         assert_allclose(B, W.T, rtol=1e-12)
     assert not np.allclose(kp.coefs_[0], model.coefs_[0])
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_kolen_pollack_decay_shrinks_the_gap_by_its_factor(
+    small_classification, solver
+):
+    """W and B get the same optimizer updates, and both shrink by (1 - decay)
+    before every step: B - W.T falls by exactly (1 - decay) a step, whatever
+    the optimizer (Akrout et al.'s decay)."""
+    X, y = small_classification
+    decay = 0.01
+    model = FeedbackAlignmentClassifier(
+        hidden_layer_sizes=(9, 7),
+        activation="tanh",
+        solver=solver,
+        learning_rate_init=0.05,
+        alpha=0.0,
+        batch_size=20,
+        max_iter=1,
+        warm_start=True,
+        random_state=0,
+        feedback=KolenPollack(decay=decay),
+    ).fit(X, y)
+
+    def gaps(m):
+        return [B - W.T for W, B in zip(m.coefs_[1:], m.feedback_weights_)]
+
+    before = gaps(model)
+    model.set_params(max_iter=4).fit(X, y)  # 4 epochs of 3 batches
+    for after, gap in zip(gaps(model), before):
+        assert_allclose(after, (1 - decay) ** 12 * gap, rtol=1e-9, atol=1e-13)
+    undecayed = copy.deepcopy(model).set_params(feedback=KolenPollack(decay=0.0))
+    start = gaps(undecayed)
+    undecayed.fit(X, y)
+    for after, gap in zip(gaps(undecayed), start):
+        assert_allclose(after, gap, rtol=1e-9, atol=1e-13)
 
 
 def test_kolen_pollack_brings_b_to_the_transpose(digits):

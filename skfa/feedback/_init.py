@@ -29,6 +29,8 @@ name                       draw
 ``"uniform"``              U(-0.5, 0.5) (Lillicrap et al. 2016)
 ``"nokland"``              U(-1/sqrt(fan), 1/sqrt(fan)) (Nøkland 2016)
 ``"gaussian"``             N(0, 1/fan), standard deviation 1/sqrt(fan)
+``"glorot"``               U(-r, r), r = sqrt(6 / (fan_in + fan_out)) on the
+                           array's own fans (Glorot and Bengio 2010)
 ``"ones_noise"`` (B1)      ones + N(0, 0.01**2)
 ``"identity"`` (B2)        the non-square identity: ones on the diagonal
 ``"identity_noise"`` (B3)  identity + N(0, 0.01**2)
@@ -102,6 +104,34 @@ def gaussian(shape, rng):
     return rng.normal(0.0, 1.0 / math.sqrt(shape[1]), size=shape)
 
 
+def glorot(shape, rng):
+    """Xavier-uniform on the array's own fans: U(-r, r), ``r = sqrt(6 /
+    (fan_in + fan_out))`` (Glorot and Bengio 2010, "Understanding the
+    difficulty of training deep feedforward neural networks"), as
+    ``torch.nn.init.xavier_uniform_`` draws it. Feedback then has the scale
+    of the weights it stands in for, as BioTorch draws it.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        The shape of the array, of two dimensions or more: for a matrix
+        ``(a, b)`` the fans are a and b; for a kernel ``(F, C, kh, kw)``
+        they are ``C * kh * kw`` and ``F * kh * kw``, as for a convolution's
+        weights.
+    rng : numpy.random.Generator
+        The generator of the draw.
+
+    Returns
+    -------
+    B : ndarray of shape ``shape``
+        The draw, float64.
+    """
+    shape = tuple(shape)
+    receptive = math.prod(shape[2:])
+    bound = math.sqrt(6.0 / ((shape[0] + shape[1]) * receptive))
+    return rng.uniform(-bound, bound, size=shape)
+
+
 @_matrix_init
 def noise(shape, rng):
     """B7: N(0, 0.01**2)."""
@@ -148,6 +178,7 @@ FEEDBACK_INITS = {
     "uniform": uniform,
     "nokland": nokland,
     "gaussian": gaussian,
+    "glorot": glorot,
     "ones_noise": ones_noise,
     "identity": identity,
     "identity_noise": identity_noise,

@@ -140,6 +140,7 @@ def _epochs(state, model, data, settings, parts):
     record.n_iter = 0
     for _ in range(settings.max_iter):
         started = time.perf_counter()
+        state.optimizer.epoch_starts(record.n_epochs, settings.max_iter)
         loss = _epoch(state, model, data, batches)
         if guard.diverged(loss):
             break

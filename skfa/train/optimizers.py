@@ -15,6 +15,7 @@ import math
 
 from .. import _kernels
 from .._backend import move, namespace
+from ..schedules import LearningRateSchedule
 
 
 class BaseOptimizer:
@@ -24,6 +25,10 @@ class BaseOptimizer:
     ----------
     learning_rate_init : float
         The initial learning rate.
+    lr_schedule : LearningRateSchedule or str or None
+        A schedule of :mod:`skfa.schedules` sets the base rate of each
+        epoch (:meth:`epoch_starts`); anything else leaves it at
+        ``learning_rate_init``.
     """
 
     #: Names of the lists of arrays, one per parameter, that the optimizer keeps.
@@ -33,14 +38,26 @@ class BaseOptimizer:
     #: kernels computed it in the same pass; None otherwise.
     squared_norms = None
 
-    def __init__(self, learning_rate_init):
+    def __init__(self, learning_rate_init, lr_schedule=None):
         self.learning_rate_init = learning_rate_init
         self.learning_rate = float(learning_rate_init)
+        self.base_rate = float(learning_rate_init)
+        self.schedule = (
+            lr_schedule if isinstance(lr_schedule, LearningRateSchedule) else None
+        )
 
     def place(self, xp, device):
         """Move the optimizer's state to namespace ``xp`` on ``device``."""
         for name in self._state:
             setattr(self, name, move(getattr(self, name), xp, device))
+
+    def epoch_starts(self, epoch, max_iter):
+        """Hook called before each epoch with the epochs trained before it:
+        the schedule's base rate of the epoch."""
+        if self.schedule is not None:
+            self.base_rate = self.schedule.rate(
+                self.learning_rate_init, epoch, max_iter
+            )
 
     def iteration_ends(self, time_step):
         """Hook called at the end of each epoch with the number of samples seen."""
@@ -69,10 +86,11 @@ class SGDOptimizer(BaseOptimizer):
         The parameters, updated in place.
     learning_rate_init : float
         The initial learning rate.
-    lr_schedule : {"constant", "invscaling", "adaptive"}
+    lr_schedule : {"constant", "invscaling", "adaptive"} or LearningRateSchedule
         ``invscaling``: ``lr = learning_rate_init / (t + 1) ** power_t`` after
         each epoch, t counting samples; ``adaptive``: divide by 5 whenever the
-        stopping criterion triggers, and stop below 1e-6.
+        stopping criterion triggers, and stop below 1e-6; a schedule object:
+        its rate, epoch by epoch.
     momentum : float
         Momentum, in [0, 1].
     nesterov : bool
@@ -92,7 +110,7 @@ class SGDOptimizer(BaseOptimizer):
         nesterov=True,
         power_t=0.5,
     ):
-        super().__init__(learning_rate_init)
+        super().__init__(learning_rate_init, lr_schedule)
         self.lr_schedule = lr_schedule
         self.momentum = float(momentum)
         self.nesterov = nesterov
@@ -100,6 +118,11 @@ class SGDOptimizer(BaseOptimizer):
         xp = namespace(*params)
         self.velocities = [xp.zeros_like(param) for param in params]
         self.n_params = len(params)
+
+    def epoch_starts(self, epoch, max_iter):
+        super().epoch_starts(epoch, max_iter)
+        if self.schedule is not None:
+            self.learning_rate = self.base_rate
 
     def iteration_ends(self, time_step):
         if self.lr_schedule == "invscaling":
@@ -168,14 +191,23 @@ class AdamOptimizer(BaseOptimizer):
         Exponential decay rates of the first and second moment estimates.
     epsilon : float
         Numerical stability term.
+    lr_schedule : LearningRateSchedule or None
+        Sets ``lr`` epoch by epoch (scikit-learn's string schedules do not
+        apply to Adam, as in ``MLPClassifier``).
     """
 
     _state = ("ms", "vs")
 
     def __init__(
-        self, params, learning_rate_init=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8
+        self,
+        params,
+        learning_rate_init=0.001,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        lr_schedule=None,
     ):
-        super().__init__(learning_rate_init)
+        super().__init__(learning_rate_init, lr_schedule)
         self.beta_1 = float(beta_1)
         self.beta_2 = float(beta_2)
         self.epsilon = float(epsilon)
@@ -194,7 +226,7 @@ class AdamOptimizer(BaseOptimizer):
         self.t += 1
         beta_1, beta_2 = self.beta_1, self.beta_2
         self.learning_rate = (
-            self.learning_rate_init
+            self.base_rate
             * math.sqrt(1 - beta_2**self.t)
             / (1 - beta_1**self.t)
         )

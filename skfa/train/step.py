@@ -30,11 +30,25 @@ class Model:
         The loss (a key of the loss table).
     alpha : float
         The L2 penalty, ``alpha / n`` per batch of (weighted) size ``n``.
+    weight_decay : float
+        The coupled weight decay ``weight_decay * W`` added to every weight
+        gradient, whatever the batch's size.
+    decay_intercepts : bool
+        Whether ``weight_decay`` applies to the intercepts too.
     """
 
     out_activation: str
     loss: str
     alpha: float
+    weight_decay: float = 0.0
+    decay_intercepts: bool = False
+
+    def decays(self, n):
+        """The decay coefficients of the weights and of the intercepts for a
+        batch of (weighted) size ``n``: ``alpha / n + weight_decay``, and
+        ``weight_decay`` where it applies to the intercepts (else 0)."""
+        weights = (self.alpha / n if self.alpha else 0.0) + self.weight_decay
+        return weights, self.weight_decay if self.decay_intercepts else 0.0
 
 
 def forward_and_error(net, model, X, y, sample_weight, xp, step=None):
@@ -56,11 +70,12 @@ def gradients(net, model, rule, feedback, batch, xp, squared_norm=None, step=Non
     """One forward and feedback pass: the batch loss and the raw updates.
 
     ``batch`` is ``(X, y, sample_weight)``. Returns the loss, including the
-    L2 term of weight decay, the gradients of the weights, the intercepts,
+    L2 terms of weight decay, the gradients of the weights, the intercepts,
     and the rule's learned feedback followed by the stages' parameters
-    (BatchNorm's), all without weight decay, and the decay coefficient
-    ``alpha / n`` (0 for ``alpha=0``), to be added as ``decay * W`` to the
-    gradient of every weight and learned feedback matrix. The gradients are
+    (BatchNorm's), all without weight decay, and the decay coefficients of
+    :meth:`Model.decays`: the first to be added as ``decay * W`` to the
+    gradient of every weight and learned feedback matrix, the second as
+    ``decay * b`` to the intercepts' gradients. The gradients are
     fresh arrays that the optimizer may consume. ``squared_norm``, where
     given, is the weights' ``sum(W**2)`` for the L2 term (the optimizer's
     kernels compute it with the previous step).
@@ -68,12 +83,15 @@ def gradients(net, model, rule, feedback, batch, xp, squared_norm=None, step=Non
     X, y, sample_weight = batch
     forward, error, n = forward_and_error(net, model, X, y, sample_weight, xp, step)
     loss = LOSS_FUNCTIONS[model.loss](y, forward.h[-1], sample_weight, xp)
-    decay = model.alpha / n if model.alpha else 0.0
+    decay, intercept_decay = decays = model.decays(n)
     if decay:
         if squared_norm is None:
             flat = [xp.reshape(W, (-1,)) for W in net.coefs]
             squared_norm = sum(w @ w for w in flat)
         loss = loss + (0.5 * decay) * squared_norm
+    if intercept_decay:
+        intercept_norm = sum(b @ b for b in net.intercepts)
+        loss = loss + (0.5 * intercept_decay) * intercept_norm
 
     weights = dict(enumerate(net.coefs, start=1))
     deltas = [*rule.hidden_deltas(forward, error, y, weights, feedback), error]
@@ -87,7 +105,7 @@ def gradients(net, model, rule, feedback, batch, xp, squared_norm=None, step=Non
     ]
     feedback_grads = rule.feedback_gradients(forward, deltas, coef_grads, feedback)
     feedback_grads += forward.stage_gradients()
-    return loss, coef_grads, intercept_grads, feedback_grads, decay
+    return loss, coef_grads, intercept_grads, feedback_grads, decays
 
 
 def loss_and_gradients(net, model, rule, feedback, batch, xp):
@@ -96,13 +114,17 @@ def loss_and_gradients(net, model, rule, feedback, batch, xp):
     Returns the loss and the gradients of the weights, the intercepts and
     the rule's learned feedback; they are fresh arrays.
     """
-    loss, coef_grads, intercept_grads, feedback_grads, decay = gradients(
+    loss, coef_grads, intercept_grads, feedback_grads, decays = gradients(
         net, model, rule, feedback, batch, xp
     )
+    decay, intercept_decay = decays
     if decay:
         learned = rule.learned_feedback(feedback)
         for grad, param in zip(coef_grads + feedback_grads, net.coefs + learned):
             grad += decay * param
+    if intercept_decay:
+        for grad, param in zip(intercept_grads, net.intercepts):
+            grad += intercept_decay * param
     return loss, coef_grads, intercept_grads, feedback_grads
 
 
@@ -117,7 +139,7 @@ def train_step(state, model, feedback, batch, xp, params):
     """
     optimizer, rule = state.optimizer, state.feedback.rule
     norms = optimizer.squared_norms
-    loss, coef_grads, intercept_grads, feedback_grads, decay = gradients(
+    loss, coef_grads, intercept_grads, feedback_grads, decays = gradients(
         state,
         model,
         rule,
@@ -127,16 +149,18 @@ def train_step(state, model, feedback, batch, xp, params):
         squared_norm=None if norms is None else sum(norms[: len(state.coefs)]),
         step=Step(state.masks, update_statistics=True),
     )
+    decay, intercept_decay = decays
     n_stage = len(state.network.stage_parameters())
-    hidden = decay if rule.trains_hidden else 0.0
-    decays = (
-        [hidden] * (len(coef_grads) - 1)
+    trains = 1.0 if rule.trains_hidden else 0.0
+    per_param = (
+        [trains * decay] * (len(coef_grads) - 1)
         + [decay]
-        + [0.0] * len(intercept_grads)
+        + [trains * intercept_decay] * (len(intercept_grads) - 1)
+        + [intercept_decay]
         + [decay] * (len(feedback_grads) - n_stage)
         + [0.0] * n_stage
     )
     optimizer.update_params(
-        params, coef_grads + intercept_grads + feedback_grads, decays
+        params, coef_grads + intercept_grads + feedback_grads, per_param
     )
     return loss
