@@ -269,7 +269,8 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
         if self.solver == "lbfgs" and not rule.exact_gradient:
             raise ValueError(
                 f"solver='lbfgs' needs the exact gradient, which only feedback='bp' "
-                f"gives; feedback={self.feedback!r} gives a feedback update that is "
+                "(and 'shallow', for the output layer it trains) gives; "
+                f"feedback={self.feedback!r} gives a feedback update that is "
                 "not the gradient of any loss, so a line search on it is "
                 "meaningless. Use solver='sgd' or 'adam', or feedback='bp'."
             )

@@ -22,7 +22,9 @@ _SECTIONS["parameters"] = """\
         'sgd': mini-batch SGD with momentum; 'adam': Adam (Kingma and Ba,
         2014); 'lbfgs': L-BFGS-B from ``scipy.optimize`` on the full batch,
         only with ``feedback='bp'``, the one rule whose update is a true
-        gradient (any other rule raises a ``ValueError``).
+        gradient, or ``'shallow'``, which searches the output layer alone
+        (its hidden layers stay as drawn); any other rule raises a
+        ``ValueError``.
 
     alpha : float, default=0.0001
         Strength of the L2 penalty ``0.5 * alpha * sum ||W_i||**2 / n``, as in

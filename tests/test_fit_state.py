@@ -5,9 +5,11 @@ import warnings
 
 import numpy as np
 import pytest
+from steps import loss_and_grads
 
 import skfa.train.loop as loop
 from skfa import FeedbackAlignmentClassifier
+from skfa.feedback import FEEDBACK_RULES
 from skfa.layers import Conv2D, MaxPool2D
 
 
@@ -40,6 +42,34 @@ def test_shallow_keeps_its_hidden_layers_fixed(digits, hidden, shape, solver):
     if solver == "adam" and shape is None:
         # the random features keep their use (0.125 when decay wiped them)
         assert many.score(X_test, y_test) > 0.6
+
+
+def test_shallow_under_lbfgs_searches_the_output_layer_alone(digits):
+    """The output layer's update is the exact gradient in its parameters:
+    L-BFGS minimises the loss over them, the hidden layers left as drawn,
+    to a stationary point of that restricted loss."""
+    X, X_test, y, y_test = digits
+    params = dict(hidden_layer_sizes=(128, 64), random_state=0, alpha=1e-2)
+    drawn = FeedbackAlignmentClassifier(
+        solver="sgd", learning_rate_init=1e-300, max_iter=1, **params
+    ).fit(X, y)
+    model = FeedbackAlignmentClassifier(
+        solver="lbfgs", feedback="shallow", max_iter=500, tol=1e-8, **params
+    ).fit(X, y)
+    hidden = zip(
+        model.coefs_[:-1] + model.intercepts_[:-1],
+        drawn.coefs_[:-1] + drawn.intercepts_[:-1],
+    )
+    assert all(np.array_equal(a, b) for a, b in hidden)
+    rule = FEEDBACK_RULES["shallow"]()
+    Y = model._validate_input(X, y, incremental=True, reset=False)[1].astype(float)
+    _, coef_grads, intercept_grads, _ = loss_and_grads(model, X, Y, None, rule, {})
+    assert np.abs(coef_grads[-1]).max() < 1e-4
+    assert np.abs(intercept_grads[-1]).max() < 1e-4
+    assert model.score(X_test, y_test) > 0.9  # 0.924: logistic regression
+    # on 64 fixed random features
+    with pytest.raises(ValueError, match="'shallow', for the output layer"):
+        FeedbackAlignmentClassifier(solver="lbfgs", feedback="dfa").fit(X, y)
 
 
 def test_ctrl_c_after_the_weights_went_non_finite_keeps_the_last_epoch(

@@ -45,6 +45,12 @@ class Shallow(FeedbackRule, name="shallow"):
     """
 
     trains_hidden = False
+    #: the output layer's update is the exact gradient of the loss in the
+    #: output layer's parameters, the only ones it trains: so
+    #: ``solver='lbfgs'`` minimises the loss over them, the hidden layers
+    #: left out of the search (a logistic or linear regression on the fixed
+    #: random features)
+    exact_gradient = True
 
     def hidden_deltas(self, forward, error, targets, weights, feedback):
         xp = forward.xp
