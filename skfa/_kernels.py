@@ -4,7 +4,7 @@ The element-wise work of a step (weight decay, the optimizer's update of its
 state and of the parameter) is, as NumPy ufuncs, a handful of passes over
 memory per parameter: for SGD with Nesterov's momentum and weight decay some
 twenty array reads and writes, single-threaded, against the five that the
-update needs. With numba installed (``pip install 'skfa[fast]'``), each
+update needs. With numba (a dependency of skfa since 0.2), each
 optimizer's update is one compiled, vectorised loop over the parameter that
 reads the gradient, the parameter and the optimizer's state once and writes
 the parameter and the state once; it also returns the parameter's squared
