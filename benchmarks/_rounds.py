@@ -1,13 +1,22 @@
 """What the speed benchmarks share: a process per system, timed in rounds.
 
-Not a benchmark itself. ``bench_peers.py`` and ``bench_conv.py`` run every
-system in a worker process of its own (the script again, with ``--worker
-NAME``): the worker loads the data, builds its model, makes one warm-up pass
-and says ``ready``; then the systems take turns, one pass each per round, so
-that the machine's drift hits them alike. A round sends each worker ``run``
-and reads back the seconds of its pass as JSON; closing a worker's standard
-input ends it. The scripts import this module as ``_rounds`` (a script's own
-folder is the first entry of ``sys.path``).
+Not a benchmark itself. The reference harness, whose ratios to
+``MLPClassifier`` are the speed figures skfa states: ``bench_peers.py``
+(dense networks) and ``bench_conv.py`` (LeNet) run every system in a worker
+process of its own (the script again, with ``--worker NAME``): the worker
+loads the data, builds its model, makes one warm-up pass and says ``ready``;
+then the systems take turns, one pass each per round, so that the machine's
+drift hits them alike. A round sends each worker ``run`` and reads back the
+seconds of its pass as JSON; closing a worker's standard input ends it.
+
+``interleaved_epochs`` is the lighter harness of ``bench_depth.py`` and
+``bench_methods.py``, which compare many models among themselves: every model
+in the one process, one ``partial_fit`` call each per round, no warm-up. Its
+ratios to ``MLPClassifier`` are not the reference ones: timed so, on all
+60,000 MNIST images, dfa took 0.63x ``MLPClassifier``'s epoch where
+``bench_peers.py`` measures 0.52x (``results/bench_mnist.md``, from the
+retired ``bench_mnist.py``). The scripts import this module as ``_rounds`` (a
+script's own folder is the first entry of ``sys.path``).
 """
 
 import json
@@ -17,6 +26,8 @@ import subprocess
 import sys
 import time
 import warnings
+
+import numpy as np
 
 
 def torch_importable():
@@ -158,3 +169,47 @@ def within_rounds(times, name, reference):
         The median of the rounds' ratios.
     """
     return statistics.median(a / b for a, b in zip(times[name], times[reference]))
+
+
+def interleaved_epochs(models, X, y, epochs, chunks=1):
+    """Train the models in one process in turn, one ``partial_fit`` call each per
+    round.
+
+    Each epoch is cut into ``chunks`` consecutive slices of ``X``, one per
+    round, so that the machine's drift, which on a shared machine moves an
+    epoch's time by a third within a minute, hits every model alike.
+    ``ConvergenceWarning`` is silenced.
+
+    Parameters
+    ----------
+    models : dict
+        Each model's name and the estimator, trained in place.
+    X, y : ndarray
+        The training data.
+    epochs : int
+        How many epochs each model trains.
+    chunks : int, default=1
+        Rounds per epoch.
+
+    Returns
+    -------
+    times : dict
+        Each model's name and its estimates of an epoch's seconds, one a
+        round (the round's time times ``chunks``).
+    """
+    from sklearn.exceptions import ConvergenceWarning
+
+    classes = np.unique(y)
+    times = {name: [] for name in models}
+    bounds = np.linspace(0, X.shape[0], chunks + 1).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for epoch in range(epochs):
+            for first, last in zip(bounds, bounds[1:]):
+                X_chunk, y_chunk = X[first:last], y[first:last]
+                for name, model in models.items():
+                    start = time.perf_counter()
+                    model.partial_fit(X_chunk, y_chunk, classes=classes)
+                    times[name].append(chunks * (time.perf_counter() - start))
+            print(f"epoch {epoch + 1}/{epochs} done", flush=True)
+    return times

@@ -23,9 +23,10 @@ Usage::
 
     python benchmarks/ab_trees.py OLD_TREE NEW_TREE [--out FILE]
 
-where each tree is a folder holding the ``skfa`` package. The table goes to
-``--out`` (a temporary file when not given) and is printed too. Each process
-runs with one BLAS thread, so that both trees multiply in the same order.
+where each tree is a folder holding the ``skfa`` package. The table goes, with
+the command, the commit and the machine, to ``--out FILE`` (a file in a new
+temporary folder when not given) and is printed too. Each process runs with
+one BLAS thread, so that both trees multiply in the same order.
 """
 
 import argparse
@@ -38,6 +39,7 @@ import tempfile
 import time
 import warnings
 
+import _output
 import numpy as np
 
 HIDDEN = (32, 16)
@@ -74,15 +76,7 @@ COLUMNS = {
     ),
     "other": ("loss_", "best_loss_", "best_validation_score_", "t_", "output"),
 }
-BLAS_THREADS = {
-    name: "1"
-    for name in (
-        "OMP_NUM_THREADS",
-        "OPENBLAS_NUM_THREADS",
-        "MKL_NUM_THREADS",
-        "NUMBA_NUM_THREADS",
-    )
-}
+BLAS_THREADS = dict.fromkeys(_output.THREAD_VARIABLES, "1")
 
 
 # --- the cases: each builds and fits its model in the child process ----------
@@ -482,17 +476,16 @@ def table(names, old, new, tol):
     return lines + ([""] + notes if notes else []), failed
 
 
-def main():
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("old", help="the first tree (the folder holding skfa/)")
     parser.add_argument("new", help="the second tree")
-    parser.add_argument(
-        "--out", help="where to write the table (default: a temporary file)"
-    )
+    _output.add_out_option(parser, "the table")
     parser.add_argument(
         "--tol", type=float, default=1e-10, help="largest difference allowed"
     )
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     for tree in (args.old, args.new):
         if not os.path.isfile(os.path.join(tree, "skfa", "__init__.py")):
             parser.error(f"{tree} holds no skfa package")
@@ -507,16 +500,10 @@ def main():
         f"tolerance {args.tol:g} on the dense cases; differences are absolute maxima",
         "",
     ]
-    text = "\n".join(head + lines) + "\n"
-    if args.out:
-        out = args.out
-    else:
-        handle, out = tempfile.mkstemp(prefix="ab_trees_", suffix=".md")
-        os.close(handle)
-    with open(out, "w") as file:
-        file.write(text)
-    print(text)
-    print(f"table written to {out}")
+    print("\n".join(head + lines))
+    path = _output.results_path(args.out, "ab_trees.md")
+    title = "ab_trees.py: the same fits under two source trees"
+    _output.write(path, title, "ab_trees.py", argv, head + lines)
     if failed:
         print(f"{failed} dense case(s) differ by more than {args.tol:g}")
         return 1

@@ -32,15 +32,17 @@ that skfa's BLAS and PyTorch's kernels use as many cores.
 Every system runs in a process of its own, loads the data, builds its model
 and makes one warm-up pass (numba's compilation, the first allocations); then
 the systems take turns, one pass each per round, over ``--rounds`` rounds, so
-that the machine's drift hits them alike. The table gives each system's
-median pass time and the medians over rounds of its ratios to torch bp and to
-``MLPClassifier`` within the round. A full run writes its table, with the
-command, the machine and the load average, to ``results/bench_conv.md``
-(``--out``; ``--note`` adds a line about the conditions).
+that the machine's drift hits them alike (``_rounds.py``: the reference
+harness, as in ``bench_peers.py``). The table gives each system's median pass
+time and the medians over rounds of its ratios to torch bp and to
+``MLPClassifier`` within the round. A run writes its table, with the command,
+the commit, the machine and the load average, to a file in a new temporary
+folder, or to ``--out FILE`` (``--note`` adds a line about the conditions).
 
 Usage::
 
-    python benchmarks/bench_conv.py --data ../shared/data/mnist
+    python benchmarks/bench_conv.py --data ../shared/data/mnist \
+        --out benchmarks/results/bench_conv.md
     python benchmarks/bench_conv.py --data DIR --samples 10000 --rounds 3 --threads 2
     python benchmarks/bench_conv.py --data DIR --systems "torch bp" "dfa fast"
     python benchmarks/bench_conv.py --quick   # seconds: 512 digits scaled to 28x28
@@ -50,15 +52,11 @@ Targets: skfa's bp (fast path) within 1.5x of torch bp's pass time; skfa's dfa
 """
 
 import argparse
-import datetime
 import os
-import platform
-import shlex
 import statistics
-import subprocess
 import sys
-from pathlib import Path
 
+import _output
 import numpy as np
 from _rounds import check_quick, serve, time_in_rounds, torch_importable, within_rounds
 
@@ -68,13 +66,6 @@ TARGETS = (  # (system, reference, ratio it must stay under or at, strict)
     ("dfa fast", "torch bp", 1.0, True),
 )
 IMAGE_SHAPE = (1, 28, 28)
-DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "bench_conv.md"
-THREAD_VARIABLES = (
-    "OPENBLAS_NUM_THREADS",
-    "OMP_NUM_THREADS",
-    "MKL_NUM_THREADS",
-    "NUMBA_NUM_THREADS",
-)
 
 
 def settings():
@@ -220,7 +211,7 @@ def make_pass(name, X, y, params):
 
 def thread_environment(threads):
     """The variables that hold every library of a worker to ``threads``."""
-    return {variable: str(threads) for variable in THREAD_VARIABLES}
+    return {variable: str(threads) for variable in _output.THREAD_VARIABLES}
 
 
 def worker(args):
@@ -299,64 +290,6 @@ def table(times, args):
     return lines, verdicts
 
 
-def versions():
-    """The libraries that set the speed, as one line."""
-    import importlib.metadata
-
-    parts = []
-    for name, label in (
-        ("numpy", "NumPy"),
-        ("scikit-learn", "scikit-learn"),
-        ("numba", "numba"),
-        ("torch", "PyTorch"),
-    ):
-        try:
-            parts.append(f"{label} {importlib.metadata.version(name)}")
-        except importlib.metadata.PackageNotFoundError:
-            parts.append(f"{label} not installed")
-    return ", ".join(parts)
-
-
-def git_revision():
-    """The commit, and the files of skfa/ changed from it but not committed."""
-    root = Path(__file__).resolve().parents[1]
-
-    def git(*command):
-        return subprocess.run(
-            ["git", *command], cwd=root, capture_output=True, text=True, check=True
-        ).stdout
-
-    try:
-        commit = git("rev-parse", "--short", "HEAD").strip()
-        changed = git("status", "--porcelain", "--", "skfa").splitlines()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    changed = [line[3:] for line in changed if not line[3:].endswith(".pyc")]
-    if not changed:
-        return commit
-    return f"{commit} with uncommitted changes to {', '.join(changed)}"
-
-
-def write(path, lines, argv, load_before, load_after, note):
-    """The results file: the command, the conditions, the table."""
-    header = [
-        "# bench_conv.py: LeNet training speed, skfa against PyTorch CPU",
-        "",
-        f"`python benchmarks/bench_conv.py {shlex.join(argv)}`",
-        "",
-        f"- date: {datetime.date.today().isoformat()}; skfa at {git_revision()}",
-        f"- machine: {platform.machine()}, {os.cpu_count()} cores, "
-        f"{platform.python_implementation()} {platform.python_version()}; "
-        f"{versions()}",
-        f"- load average (1, 5, 15 min) before: "
-        f"{', '.join(f'{v:.2f}' for v in load_before)}; after: "
-        f"{', '.join(f'{v:.2f}' for v in load_after)}",
-    ]
-    if note:
-        header.append(f"- **{note}**")
-    Path(path).write_text("\n".join([*header, "", *lines]) + "\n")
-
-
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -378,11 +311,7 @@ def main(argv=None):
         help="only these systems (and MLPClassifier), e.g. 'torch bp' 'dfa fast'",
     )
     parser.add_argument("--quick", action="store_true", help="512 scaled digits")
-    parser.add_argument(
-        "--out",
-        help=f"the markdown results (default for a full run: {DEFAULT_OUT}; "
-        "'-' for none)",
-    )
+    _output.add_out_option(parser)
     parser.add_argument("--note", help="a line on the conditions, for the results")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -394,15 +323,14 @@ def main(argv=None):
     unknown = set(args.systems or ()) - set(systems(True))
     if unknown:
         parser.error(f"unknown systems {sorted(unknown)}; known: {list(systems(True))}")
-    out = args.out or (None if args.quick else DEFAULT_OUT)
+    path = _output.results_path(args.out, "bench_conv.md")
     load_before = os.getloadavg()
     times = run(args)
     lines, verdicts = table(times, args)
     print()
     print("\n".join(lines))
-    if out and out != "-":
-        write(out, lines, argv, load_before, os.getloadavg(), args.note)
-        print(f"\nwritten to {out}")
+    title = "bench_conv.py: LeNet training speed, skfa against PyTorch CPU"
+    _output.write(path, title, "bench_conv.py", argv, lines, load_before, args.note)
     return times, verdicts
 
 

@@ -7,7 +7,9 @@ learning rate 0.01, batches of 128 and 1024. Each model is fitted for
 reported: it includes the one copy of the data to the GPU and of the fitted
 arrays back, as a user's fit does. A short untimed fit on 1024 images first
 starts CUDA and compiles CuPy's kernels. Without CuPy or a GPU, the CPU
-column alone is measured and the script says why the GPU one is missing.
+column alone is measured and the script says why the GPU one is missing. The
+table goes, with the command, the commit and the machine, to a file in a new
+temporary folder, or to ``--out FILE``.
 
 Usage::
 
@@ -16,9 +18,12 @@ Usage::
 """
 
 import argparse
+import os
+import sys
 import time
 import warnings
 
+import _output
 from sklearn.exceptions import ConvergenceWarning
 
 from skfa import FeedbackAlignmentClassifier
@@ -52,7 +57,8 @@ def gpu_unavailable(X, y, device):
     return None
 
 
-def main():
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", help="directory with the MNIST IDX files")
     parser.add_argument("--epochs", type=int, default=3)
@@ -62,14 +68,17 @@ def main():
     parser.add_argument("--methods", nargs="+", default=["bp", "fa", "dfa"])
     parser.add_argument("--batch-sizes", nargs="+", type=int, default=[128, 1024])
     parser.add_argument("--device", default="cuda", help="'cuda' or 'cuda:N'")
-    args = parser.parse_args()
+    _output.add_out_option(parser, "the table")
+    args = parser.parse_args(argv)
+    path = _output.results_path(args.out, "bench_gpu.md")
+    load_before = os.getloadavg()
 
     X, y, _, _ = load_mnist(args.data, return_X_y=True)
     X, y = X[: args.n_train], y[: args.n_train]
     warnings.simplefilter("ignore", ConvergenceWarning)
     reason = gpu_unavailable(X, y, args.device)
     if reason is not None:
-        print(f"GPU column unavailable: {reason}")
+        print(f"GPU column unavailable: {reason}", flush=True)
 
     rows = []
     for method in args.methods:
@@ -84,17 +93,20 @@ def main():
             rows.append((method, batch_size, cpu, gpu))
             print(f"{method} batch {batch_size} done", flush=True)
 
-    print()
-    print(
+    lines = [
         f"MNIST {X.shape[0]} x 784-800-800-10 tanh, float32, SGD momentum, "
-        f"{args.epochs} epoch(s) per fit"
-    )
-    print()
-    print("| method | batch | CPU s/epoch | GPU s/epoch | GPU speedup (CPU/GPU) |")
-    print("| --- | ---: | ---: | ---: | ---: |")
+        f"{args.epochs} epoch(s) per fit",
+        *([] if reason is None else ["", f"GPU column unavailable: {reason}"]),
+        "",
+        "| method | batch | CPU s/epoch | GPU s/epoch | GPU speedup (CPU/GPU) |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
     for method, batch_size, cpu, gpu in rows:
         gpu_cells = "n/a | n/a" if gpu is None else f"{gpu:.3f} | {cpu / gpu:.1f}x"
-        print(f"| {method} | {batch_size} | {cpu:.2f} | {gpu_cells} |")
+        lines.append(f"| {method} | {batch_size} | {cpu:.2f} | {gpu_cells} |")
+    print("\n" + "\n".join(lines))
+    title = "bench_gpu.py: seconds per epoch on the CPU and a GPU"
+    _output.write(path, title, "bench_gpu.py", argv, lines, load_before)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Peak memory of a fit on MNIST, against what the fit cannot do without.
 
 MNIST 784-800-800-10, tanh, batch 128, float32, SGD with Nesterov momentum,
-the settings of ``bench_mnist.py``. ``tracemalloc`` traces every NumPy
+the SGD settings of ``bench_peers.py``. ``tracemalloc`` traces every NumPy
 allocation (NumPy reports its data buffers to it; BLAS's own work buffers are
 not traced). For each model, the peak traced memory during ``fit`` minus the
 memory traced just before it (the loaded data and the interpreter's own) is
@@ -16,20 +16,24 @@ shapes:
 
 The ratio is reported with and without the velocities in that sum; the
 target (issue 8) is <= 1.5. ``MLPClassifier`` is measured alike for
-reference.
+reference. The tables go, with the command, the commit and the machine, to a
+file in a new temporary folder, or to ``--out FILE``.
 
 Usage::
 
-    python benchmarks/bench_memory.py --data ../shared/data/mnist
+    python benchmarks/bench_memory.py --data ../shared/data/mnist \
+        --out benchmarks/results/bench_memory.md
     python benchmarks/bench_memory.py --data DIR --epochs 2 --methods bp dfa kp
     python benchmarks/bench_memory.py --data DIR --methods dfa --early-stopping
 """
 
 import argparse
 import gc
+import sys
 import tracemalloc
 import warnings
 
+import _output
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
@@ -79,7 +83,8 @@ def fit_peak(model, X, y):
     return tracemalloc.get_traced_memory()[1] - before
 
 
-def main():
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", help="directory with the MNIST IDX files")
     parser.add_argument("--epochs", type=int, default=1)
@@ -89,8 +94,9 @@ def main():
         action="store_true",
         help="fit with early_stopping=True (a 10%% validation split)",
     )
-    parser.add_argument("--out", help="also write the tables to this markdown file")
-    args = parser.parse_args()
+    _output.add_out_option(parser, "the tables")
+    args = parser.parse_args(argv)
+    path = _output.results_path(args.out, "bench_memory.md")
 
     settings = {**SETTINGS, "max_iter": args.epochs}
     if args.early_stopping:
@@ -141,9 +147,8 @@ def main():
         verdict = "met" if ratios[method] <= TARGET else "NOT met"
         lines.append(f"{method}: ratio {ratios[method]:.3f} (target <= 1.5): {verdict}")
     print("\n".join(lines))
-    if args.out:
-        with open(args.out, "w") as f:
-            f.write("\n".join(lines) + "\n")
+    title = "bench_memory.py: peak memory of a fit"
+    _output.write(path, title, "bench_memory.py", argv, lines)
 
 
 if __name__ == "__main__":

@@ -9,25 +9,32 @@ are interleaved (one epoch of each model in turn) so that the machine's drift
 hits them alike. Reported: test accuracy after the last epoch, the fastest
 epoch (the least disturbed by other load on a shared machine), and that time
 as a ratio to ``MLPClassifier``'s fastest epoch with the same settings in the
-same run.
+same run (``_rounds.interleaved_epochs``, every model in this one process: the
+reference ratios to MLPClassifier are ``bench_peers.py``'s). The table goes,
+with the command, the commit and the machine, to a file in a new temporary
+folder, or to ``--out FILE``.
 
 Usage::
 
-    python benchmarks/bench_methods.py --data ../shared/data/mnist
-    python benchmarks/bench_methods.py --data DIR --epochs 5 --out results.md
+    python benchmarks/bench_methods.py --data ../shared/data/mnist --epochs 5 \
+        --out benchmarks/results/bench_methods.md
 """
 
 import argparse
+import os
+import sys
 
-from bench_mnist import SETTINGS as MNIST_SETTINGS
-from bench_mnist import interleaved_epochs
+import _output
+from _rounds import interleaved_epochs
+from bench_peers import settings
 from sklearn.neural_network import MLPClassifier
 
 from skfa import FeedbackAlignmentClassifier
 from skfa.datasets import load_mnist
 from skfa.feedback import DFA, FEEDBACK_RULES, GeneralRule, Switch
 
-SETTINGS = {**MNIST_SETTINGS, "hidden_layer_sizes": (256, 256)}
+#: bench_peers' SGD settings on two hidden layers of 256
+SETTINGS = {**settings("sgd", quick=False), "hidden_layer_sizes": (256, 256)}
 
 VARIANTS = {
     "dfa aux": dict(feedback=DFA(aux=True)),
@@ -41,12 +48,15 @@ VARIANTS = {
 }
 
 
-def main():
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", help="directory with the MNIST IDX files")
     parser.add_argument("--epochs", type=int, default=5)
-    parser.add_argument("--out", help="also write the table to this markdown file")
-    args = parser.parse_args()
+    _output.add_out_option(parser, "the table")
+    args = parser.parse_args(argv)
+    path = _output.results_path(args.out, "bench_methods.md")
+    load_before = os.getloadavg()
 
     X, y, X_test, y_test = load_mnist(args.data, return_X_y=True)
     models = {"MLPClassifier": MLPClassifier(**SETTINGS)}
@@ -73,9 +83,8 @@ def main():
             f"| {name} | {accuracy:.4f} | {seconds:.2f} | {seconds / reference:.3f} |"
         )
     print("\n" + "\n".join(lines))
-    if args.out:
-        with open(args.out, "w") as f:
-            f.write("\n".join(lines) + "\n")
+    title = "bench_methods.py: every feedback method on one MNIST network"
+    _output.write(path, title, "bench_methods.py", argv, lines, load_before)
 
 
 if __name__ == "__main__":

@@ -1,14 +1,18 @@
 """skfa's training speed against its peers on MNIST, each system in its own process.
 
-One pass over the first 20,000 MNIST training images (``--samples``) of a
-784-800-800-10 tanh network, batch 128, float32, weight decay
-``alpha=1e-4``, with ``solver="sgd"`` (learning rate 0.01, Nesterov's
+The reference harness: the dense speed ratios to ``MLPClassifier`` that skfa
+states come from here (and the convolutional ones from ``bench_conv.py``,
+which times alike). One pass over the first 20,000 MNIST training images
+(``--samples``; 60,000 for all of them) of a 784-800-800-10 tanh network,
+batch 128, float32, weight decay ``alpha=1e-4``, with ``solver="sgd"``
+(learning rate 0.01, Nesterov's
 momentum 0.9: ``MLPClassifier``'s defaults otherwise) and with
 ``solver="adam"`` (learning rate 0.001), for:
 
 - ``MLPClassifier``, the reference of every ratio;
-- skfa's bp, fa and dfa, each on its two paths: ``fast`` (the fused optimizer
-  kernels, with numba installed) and ``plain`` (NumPy ufuncs only,
+- skfa's bp, fa and dfa (``--rules``: any rule by name, e.g. ``ifa bdfa fp``),
+  each on its two paths: ``fast`` (the fused optimizer kernels, with numba
+  installed) and, unless ``--no-plain``, ``plain`` (NumPy ufuncs only,
   ``SKFA_NUMBA=0``);
 - PyTorch on the CPU, when it is importable (it is never a dependency):
   autograd backpropagation, and DFA in the style of TinyDFA (one projection
@@ -23,11 +27,16 @@ otherwise slow whatever runs after them), loads the data, builds its model and
 makes one warm-up pass; then the systems take turns, one pass each per round,
 over ``--rounds`` rounds, so that the machine's drift hits them alike. The
 table gives each system's median pass time and the median over rounds of its
-ratio to ``MLPClassifier`` within the round.
+ratio to ``MLPClassifier`` within the round. The tables go, with the command,
+the commit and the machine, to a file in a new temporary folder, or to
+``--out FILE``.
 
 Usage::
 
-    python benchmarks/bench_peers.py --data ../shared/data/mnist
+    python benchmarks/bench_peers.py --data ../shared/data/mnist \
+        --out benchmarks/results/bench_peers.md
+    python benchmarks/bench_peers.py --data DIR --samples 60000 --solvers sgd \
+        --rules bp fa dfa ifa bdfa fp --no-plain     # every rule, one optimizer
     python benchmarks/bench_peers.py --quick     # seconds, load_digits
 
 Targets (issue 14; fast path, both solvers): dfa <= 0.55x and bp <= 0.80x
@@ -40,6 +49,7 @@ import os
 import statistics
 import sys
 
+import _output
 import numpy as np
 from _rounds import check_quick, serve, time_in_rounds, torch_importable, within_rounds
 
@@ -178,12 +188,32 @@ def numpy_dfa_pass(X, y, params):
 
 
 def bare_gemms_pass(X, y, params):
-    """Only the matrix products of a DFA pass, on random weights of its shapes."""
-    from bench_mnist import dfa_gemms  # beside this script
+    """Only the matrix products of a DFA pass, on random weights of its shapes.
 
+    Per batch: the forward products, the one feedback projection and the
+    weight gradients, the GEMMs that DFA cannot avoid.
+    """
+    rng = np.random.default_rng(0)
     units = [X.shape[1], *params["hidden_layer_sizes"], 10]
-    one_epoch = dfa_gemms(units, params["batch_size"], np.random.default_rng(0))
-    return lambda: one_epoch(X)
+    W = [
+        rng.standard_normal((a, b)).astype(np.float32) * 0.05
+        for a, b in zip(units, units[1:])
+    ]
+    B = rng.standard_normal((units[-1], sum(units[1:-1]))).astype(np.float32)
+    bounds = np.cumsum([0, *units[1:-1]])
+    batches = _batches(X.shape[0], params["batch_size"])
+
+    def one_pass():
+        for batch in batches:
+            h = [X[batch]]
+            for Wi in W:
+                h.append(h[-1] @ Wi)
+            projected = h[-1] @ B
+            deltas = [projected[:, a:b] for a, b in zip(bounds, bounds[1:])]
+            for h_i, delta in zip(h, [*deltas, h[-1]]):
+                h_i.T @ delta
+
+    return one_pass
 
 
 def torch_pass(X, y, params, rule):
@@ -252,12 +282,13 @@ def torch_pass(X, y, params, rule):
     return bp_pass if rule == "bp" else dfa_pass
 
 
-def systems(torch_available):
+def systems(torch_available, rules=SKFA_RULES, plain=True):
     """Every system's name and the environment its process runs with."""
     names = {"MLPClassifier": {}}
-    for rule in SKFA_RULES:
+    for rule in rules:
         names[f"{rule} fast"] = {"SKFA_NUMBA": "1"}
-        names[f"{rule} plain"] = {"SKFA_NUMBA": "0"}
+        if plain:
+            names[f"{rule} plain"] = {"SKFA_NUMBA": "0"}
     if torch_available:
         names["torch bp"] = {}
         names["torch dfa"] = {}
@@ -286,7 +317,8 @@ def worker(args):
 
 def run(solver, args):
     """Time every system over interleaved rounds; return ``{name: [seconds]}``."""
-    names = systems(torch_importable() and not args.no_torch)
+    torch_available = torch_importable() and not args.no_torch
+    names = systems(torch_available, args.rules, plain=not args.no_plain)
     base = [sys.executable, os.path.abspath(__file__), "--solver", solver]
     base += ["--samples", str(args.samples)]
     base += ["--quick"] if args.quick else ["--data", str(args.data)]
@@ -294,36 +326,38 @@ def run(solver, args):
 
 
 def report(solver, times, args):
-    """Print the table and the targets of one solver; return the verdicts."""
+    """The markdown lines of one solver's setting, table and targets; the verdicts."""
     params = settings(solver, args.quick)
-    print()
-    print(
-        f"solver={solver!r}: {args.samples if not args.quick else 'digits'} images, "
+    lines = [
+        f"## solver={solver!r}",
+        "",
+        f"{args.samples if not args.quick else 'digits'} images, "
         f"{'-'.join(map(str, params['hidden_layer_sizes']))} tanh, batch "
         f"{params['batch_size']}, float32, lr {params['learning_rate_init']}, "
-        f"alpha {params['alpha']}, {args.rounds} rounds"
-    )
-    print()
-    print("| system | s/pass | vs MLPClassifier |")
-    print("| --- | ---: | ---: |")
+        f"alpha {params['alpha']}, {args.rounds} rounds",
+        "",
+        "| system | s/pass | vs MLPClassifier |",
+        "| --- | ---: | ---: |",
+    ]
     for name, seconds in times.items():
         ratio = within_rounds(times, name, "MLPClassifier")
-        print(f"| {name} | {statistics.median(seconds):.3f} | {ratio:.3f} |")
-    print()
+        lines.append(f"| {name} | {statistics.median(seconds):.3f} | {ratio:.3f} |")
+    lines.append("")
     verdicts = {}
     for name, reference, target in TARGETS:
         if name not in times or reference not in times:
             continue
         ratio = within_rounds(times, name, reference)
         verdicts[(name, reference)] = met = ratio <= target
-        print(
-            f"{name} / {reference}: {ratio:.3f} (target <= {target}): "
+        lines.append(
+            f"- {name} / {reference}: {ratio:.3f} (target <= {target}): "
             f"{'met' if met else 'NOT met'}"
         )
-    return verdicts
+    return lines, verdicts
 
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", help="directory with the MNIST IDX files")
     parser.add_argument("--samples", type=int, default=20_000)
@@ -333,16 +367,39 @@ def main(argv=None):
         "--pause", type=float, default=0.5, help="seconds between two systems"
     )
     parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out")
+    parser.add_argument(
+        "--rules",
+        nargs="+",
+        metavar="RULE",
+        default=list(SKFA_RULES),
+        help="skfa's rules, by name (default: bp fa dfa)",
+    )
+    parser.add_argument(
+        "--no-plain", action="store_true", help="leave out the SKFA_NUMBA=0 path"
+    )
     parser.add_argument("--quick", action="store_true", help="load_digits, seconds")
+    _output.add_out_option(parser)
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--solver", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         return worker(args)
     check_quick(parser, args)
-    verdicts = {}
+    from skfa.feedback import FEEDBACK_RULES
+
+    unknown = set(args.rules) - set(FEEDBACK_RULES)
+    if unknown:
+        known = sorted(FEEDBACK_RULES)
+        parser.error(f"unknown rules {sorted(unknown)}; known: {known}")
+    path = _output.results_path(args.out, "bench_peers.md")
+    load_before = os.getloadavg()
+    verdicts, lines = {}, []
     for solver in args.solvers:
-        verdicts[solver] = report(solver, run(solver, args), args)
+        table, verdicts[solver] = report(solver, run(solver, args), args)
+        print("\n" + "\n".join(table), flush=True)
+        lines += [*table, ""]
+    title = "bench_peers.py: skfa's training speed against MLPClassifier and PyTorch"
+    _output.write(path, title, "bench_peers.py", argv, lines, load_before)
     return verdicts
 
 

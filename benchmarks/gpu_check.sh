@@ -12,7 +12,8 @@
 #      the GPU, batches 128 and 1024, 20,000 images.
 # Here, without CuPy or a GPU, step 1 reports its tests skipped and step 2
 # measures the CPU column only and says why the GPU one is missing.
-# Everything is also written to $OUT/gpu_check.txt when OUT is set.
+# Everything is also written to $OUT/gpu_check.txt when OUT is set (a temporary
+# folder otherwise), and bench_gpu.py's table to bench_gpu.md beside it.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 data="${1:-data/mnist}"
@@ -33,8 +34,8 @@ echo "== pytest -m gpu"
 python -m pytest -q -p no:cacheprovider -m gpu tests/test_gpu.py || status=1
 echo "== bench_gpu.py"
 if [ -d "$data" ]; then
-    python benchmarks/bench_gpu.py --data "$data" --epochs 1 --n-train 20000 ||
-        status=1
+    python benchmarks/bench_gpu.py --data "$data" --epochs 1 --n-train 20000 \
+        --out "$(dirname "$log")/bench_gpu.md" || status=1
 else
     echo "no MNIST at $data: bench_gpu.py skipped"
 fi

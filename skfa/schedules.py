@@ -28,6 +28,8 @@ from sklearn.base import BaseEstimator
 
 from ._compat import Interval, validate_params
 
+__all__ = ["CosineAnnealing", "LearningRateSchedule", "StepDecay"]
+
 
 class LearningRateSchedule(BaseEstimator, ABC):
     """Base class of the schedules: the base learning rate of each epoch.
@@ -53,11 +55,22 @@ class LearningRateSchedule(BaseEstimator, ABC):
         Returns
         -------
         rate : float
+            The base learning rate of the epoch.
         """
 
     def check(self, max_iter):
-        """Check the parameters (and how they fit ``max_iter``); raise
-        ``InvalidParameterError`` or ``ValueError`` naming the bad one."""
+        """Check the parameters, and how they fit ``max_iter``.
+
+        Parameters
+        ----------
+        max_iter : int
+            The estimator's ``max_iter``.
+
+        Raises
+        ------
+        InvalidParameterError or ValueError
+            Naming the parameter that is wrong.
+        """
         validate_params(self)
 
 

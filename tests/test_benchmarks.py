@@ -1,28 +1,32 @@
 """The benchmark scripts run (their quick modes); no timing is asserted here."""
 
 import importlib.util
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+ROOT = Path(__file__).resolve().parents[1]
+BENCHMARKS = ROOT / "benchmarks"
 
 
 def script(monkeypatch, name):
     """Import ``benchmarks/{name}.py`` as a module; the fixtures yield from it.
 
     The benchmarks folder goes on ``sys.path`` meanwhile, as it is when the
-    script runs: the scripts import ``_rounds`` and ``bench_mnist`` beside them.
+    script runs: the scripts import ``_rounds``, ``_output`` and ``bench_peers``
+    beside them.
     """
     monkeypatch.syspath_prepend(str(BENCHMARKS))
     spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     yield module
-    for imported in ("_rounds", "bench_mnist"):
+    for imported in ("_rounds", "_output", "bench_peers"):
         sys.modules.pop(imported, None)
 
 
@@ -40,7 +44,52 @@ def test_per_layer_cost_and_spread(bench_depth):
     assert_allclose(spread, 1.5)
 
 
-def test_bench_depth_quick(bench_depth, capsys):
+@pytest.fixture
+def temporary(tmp_path, monkeypatch):
+    """The folder where ``tempfile`` makes its temporary folders, meanwhile."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    return tmp_path
+
+
+@pytest.fixture
+def output(monkeypatch):
+    yield from script(monkeypatch, "_output")
+
+
+def test_default_results_go_outside_the_repository(output):
+    """Without ``--out``, a results file goes to a new temporary folder."""
+    paths = [output.results_path(None, "bench_conv.md")]
+    try:
+        paths.append(output.results_path(None, "bench_conv.md"))
+        assert paths[0].parent != paths[1].parent  # a new folder each time
+        for path in paths:
+            assert path.name == "bench_conv.md" and path.parent.is_dir()
+            assert path.parent.name.startswith("skfa-bench-")
+            assert not path.resolve().is_relative_to(ROOT)
+    finally:
+        for path in paths:
+            path.parent.rmdir()
+
+
+def test_results_name_their_command_machine_and_commit(output, tmp_path):
+    path = output.results_path(tmp_path / "deep" / "table.md", "unused.md")
+    assert path == tmp_path / "deep" / "table.md" and path.parent.is_dir()
+    output.write(path, "a title", "bench_x.py", ["--quick", "--note", "a b"], ["| 1 |"])
+    text = path.read_text()
+    assert text.startswith("# a title\n\n- command: ")
+    assert "`python benchmarks/bench_x.py --quick --note 'a b'`" in text
+    assert "- machine: " in text and "- libraries: NumPy " in text
+    assert text.endswith("\n\n| 1 |\n")
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+    except OSError:
+        head = ""
+    assert (f"; commit: {head}" if head else "; commit: unknown") in text
+
+
+def test_bench_depth_quick(bench_depth, temporary, capsys):
     median, costs = bench_depth.main(["--quick"])
     names = {"MLPClassifier", "bp", "dfa", "bdfa"}
     assert set(median) == {(d, name) for d in (2, 4, 8) for name in names}
@@ -48,6 +97,11 @@ def test_bench_depth_quick(bench_depth, capsys):
     assert set(costs) == names
     out = capsys.readouterr().out
     assert out.count("\n| ") == 2 + 3 + 2 + 4  # two tables: headers, rules, rows
+    (folder,) = temporary.iterdir()  # the results: a new temporary folder
+    assert f"results written to {folder / 'bench_depth.md'}" in out
+    text = (folder / "bench_depth.md").read_text()
+    assert "`python benchmarks/bench_depth.py --quick`" in text
+    assert text.count("\n| ") == 2 + 3 + 2 + 4
     assert all(spread >= 1 for _, spread in costs.values())
     models = bench_depth.models_at(4, 16, block_size=2)
     assert models["bdfa"].feedback.block_size == 2
@@ -71,9 +125,42 @@ def test_bench_peers_every_system_makes_a_pass(bench_peers, solver):
         bench_peers.make_pass(name, X, y, bench_peers.settings(solver, quick=True))()
 
 
+def test_bench_peers_rules_and_paths(bench_peers):
+    names = bench_peers.systems(False, rules=("bdfa", "fp"), plain=False)
+    assert list(names) == [
+        "MLPClassifier",
+        "bdfa fast",
+        "fp fast",
+        "numpy dfa loop",
+        "bare GEMMs",
+    ]
+    X, y = bench_peers.load(None, None, quick=True)
+    params = bench_peers.settings("sgd", quick=True)
+    bench_peers.make_pass("fp fast", X[:64], y[:64], params)()
+    with pytest.raises(SystemExit):
+        bench_peers.main(["--quick", "--rules", "dfa", "nonsense"])
+
+
 def test_bench_peers_ratios_within_rounds(bench_peers):
     times = {"a": [1.0, 4.0, 2.0], "ref": [2.0, 4.0, 8.0]}
     assert bench_peers.within_rounds(times, "a", "ref") == 0.5
+
+
+def test_bench_peers_report(bench_peers):
+    times = {
+        "MLPClassifier": [2.0, 4.0],
+        "dfa fast": [1.0, 2.0],
+        "bare GEMMs": [1.0, 1.0],
+    }
+    args = type("Args", (), dict(samples=10, quick=False, rounds=2))
+    lines, verdicts = bench_peers.report("sgd", times, args)
+    assert lines[0] == "## solver='sgd'"
+    assert "| dfa fast | 1.500 | 0.500 |" in lines
+    assert verdicts == {
+        ("dfa fast", "MLPClassifier"): True,
+        ("dfa fast", "bare GEMMs"): False,
+    }
+    assert "- dfa fast / bare GEMMs: 1.500 (target <= 1.3): NOT met" in lines
 
 
 @pytest.fixture

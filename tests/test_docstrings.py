@@ -1,5 +1,6 @@
 """numpydoc validation of every public object, as the API reference renders it."""
 
+import ast
 import inspect
 import re
 from pathlib import Path
@@ -9,12 +10,21 @@ import pytest
 import skfa
 import skfa.datasets
 import skfa.feedback
+import skfa.layers
 import skfa.plotting
+import skfa.schedules
 
 numpydoc_validate = pytest.importorskip("numpydoc.validate")
 docscrape = pytest.importorskip("numpydoc.docscrape")
 
-MODULES = [skfa, skfa.feedback, skfa.plotting, skfa.datasets]
+MODULES = [
+    skfa,
+    skfa.feedback,
+    skfa.layers,
+    skfa.plotting,
+    skfa.datasets,
+    skfa.schedules,
+]
 
 # Checks left out, as scikit-learn leaves them out: an extended summary, a
 # See Also and an Examples section are not required of every object, and a
@@ -115,3 +125,49 @@ def test_no_internal_names_in_the_package():
     for source in sorted(package.rglob("*.py")):
         text = source.read_text(encoding="utf-8")
         assert not INTERNAL.search(text), source.relative_to(package.parent)
+
+
+#: "name : type, default=value" in a Parameters section
+_DEFAULT = re.compile(r"default=(.+)$")
+
+
+def _documented_defaults(obj):
+    """``{name: default as written}``; "a, b : float, default=1, 2" gives
+    each name its own."""
+    doc = docscrape.NumpyDocString(inspect.getdoc(obj) or "")
+    found = {}
+    for parameter in doc["Parameters"]:
+        match = _DEFAULT.search(parameter.type)
+        if match:
+            names = [name.strip() for name in parameter.name.split(",")]
+            values = [match.group(1).strip()]
+            if len(names) > 1:
+                values = [value.strip() for value in values[0].split(",")]
+            found.update(
+                zip(names, values * len(names) if len(values) == 1 else values)
+            )
+    return found
+
+
+CLASSES = sorted(
+    {p for p in PATHS if inspect.isclass(numpydoc_validate.Validator._load_obj(p))}
+)
+
+
+@pytest.mark.parametrize("path", CLASSES)
+def test_documented_defaults_are_the_signatures(path):
+    """``default=`` in the docstring is the value the signature gives."""
+    cls = numpydoc_validate.Validator._load_obj(path)
+    signature = inspect.signature(cls)
+    for name, text in _documented_defaults(cls).items():
+        if name not in signature.parameters:
+            continue
+        default = signature.parameters[name].default
+        try:
+            written = ast.literal_eval(text.strip("`"))
+        except (ValueError, SyntaxError):
+            written = text.strip("'\"`")  # a name: None, np.inf...
+            default = str(default)
+        assert written == default, (
+            f"{path}: {name} documented as default={text}, signature has {default!r}"
+        )

@@ -3,6 +3,8 @@
 import csv
 import importlib.util
 import math
+import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -20,10 +22,16 @@ SHARED_MNIST = ROOT.parent / "shared" / "data" / "mnist"
 
 
 def _load():
+    """Import the script as its run does: with its folder first on ``sys.path``
+    (it imports ``_output`` beside it)."""
     path = ROOT / "benchmarks" / "reproduce.py"
     spec = importlib.util.spec_from_file_location("reproduce", path)
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    sys.path.insert(0, str(path.parent))
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(path.parent))
     return module
 
 
@@ -143,5 +151,20 @@ def test_lenet_runs_on_cifar10_files(tmp_path):
     assert all(row["n_train"] == 200 for row in rows)  # 5 batches of 40
     table = (tmp_path / "reproduce_biotorch_lenet__cifar10__bp_dfa.md").read_text()
     assert "CIFAR-10, 200 training and 20 test images" in table
+    argv = ["--experiment", "seed001-table2", "--dataset", "cifar10"]
     with pytest.raises(SystemExit, match="seed001-table2 is an MNIST experiment"):
-        reproduce.main(["--experiment", "seed001-table2", "--dataset", "cifar10"])
+        reproduce.main([*argv, "--out-dir", str(tmp_path)])
+
+
+def test_default_out_dir_is_a_new_temporary_folder(tmp_path, monkeypatch, capsys):
+    """Without ``--out-dir`` the tables go to a new temporary folder, never to
+    the committed ``benchmarks/results``."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    reproduce.main(["--experiment", "seed002-xor", "--quick"])
+    (folder,) = tmp_path.iterdir()
+    assert folder.name.startswith("skfa-bench-")
+    assert f"results go to {folder}" in capsys.readouterr().out
+    table = (folder / "reproduce_seed002_xor.md").read_text()
+    command = "`python benchmarks/reproduce.py --experiment seed002-xor --quick`"
+    assert f"- command: {command}" in table
+    assert "; commit: " in table and "- machine: " in table
