@@ -231,3 +231,22 @@ def test_bench_conv_quick_in_processes(bench_conv, tmp_path, capsys):
     assert "--quick --samples 128" in text and "- **busy**" in text
     assert text.count("\n| ") == 2 + len(times)  # header, rule, a row per system
     assert "| system | s/pass |" in capsys.readouterr().out
+
+
+@pytest.fixture
+def plot_curves(monkeypatch):
+    yield from script(monkeypatch, "plot_curves")
+
+
+def test_plot_curves_draws_every_model_of_the_files(plot_curves, tmp_path):
+    pytest.importorskip("matplotlib")
+    first, second = tmp_path / "a_curves.csv", tmp_path / "b_curves.csv"
+    first.write_text("model,epoch,test_error\nbp,2,1.5\nbp,1,3.0\n")
+    second.write_text("model,epoch,test_error\nfa,1,9.0\nfa,2,4.0\nfa,3,4.5\n")
+    assert plot_curves.read_curves([first, second]) == {
+        "bp": [3.0, 1.5],
+        "fa": [9.0, 4.0, 4.5],
+    }
+    out = tmp_path / "curves.png"
+    assert plot_curves.main([str(first), str(second), "--out", str(out)]) == out
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
