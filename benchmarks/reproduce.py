@@ -77,7 +77,8 @@ Experiments (``--experiment NAME``):
     with Lee et al.'s target step 0.33 and noise 0.36, and the inverses'
     Adam at 0.003 (chosen over 0.001 and 0.002 on a 5-epoch trial of 10,000
     images). A second row learns the inverse of the output layer from the
-    logits instead (Meulemans et al.'s DTP, skfa's default).
+    logits instead (Meulemans et al.'s DTP, skfa's default); a third trains
+    the same network by backpropagation.
 ``biotorch-lenet``
     Convolutions: a LeNet-style network (two convolution + max-pooling
     stages, one dense layer of 120, tanh) trained on MNIST by bp, fa, dfa,
@@ -801,6 +802,8 @@ EXPERIMENTS = {
             "dtp": (dict(feedback=DTP(last_target="gradient", **LEE_DTP)), 1.94),
             # not the paper's: Meulemans et al.'s DTP, skfa's default
             "dtp, g_L from the logits": (dict(feedback=DTP(**LEE_DTP)), None),
+            # the same network and training by backpropagation, for reference
+            "bp": (dict(feedback="bp"), None),
         },
         settings=LEE_SETTINGS,
         budget=100,

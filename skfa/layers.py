@@ -137,7 +137,19 @@ class Conv2D:
         return pair(self.padding, "padding")
 
     def build(self, in_shape):
-        """The layer on inputs of ``in_shape`` ``(C, H, W)``."""
+        """The layer on inputs of ``in_shape``.
+
+        Parameters
+        ----------
+        in_shape : tuple of int
+            ``(C, H, W)`` of one input sample.
+
+        Returns
+        -------
+        Convolution
+            The weighted layer of :mod:`skfa.nn`, which owns its shapes and
+            its operations.
+        """
         return Convolution(
             in_shape, self.filters, self.kernel_size, self.stride, self._padding()
         )
@@ -156,7 +168,18 @@ class _Pool:
             _positive_pair(self.stride, "stride")
 
     def build(self, in_shape):
-        """The pooling stage on maps of ``in_shape`` ``(C, H, W)``."""
+        """The pooling stage on maps of ``in_shape``.
+
+        Parameters
+        ----------
+        in_shape : tuple of int
+            ``(C, H, W)`` of one input map.
+
+        Returns
+        -------
+        MaxPooling or AvgPooling
+            The stage of :mod:`skfa.nn` that pools and carries deltas back.
+        """
         size = pair(self.pool_size, "pool_size")
         stride = size if self.stride is None else pair(self.stride, "stride")
         return self._stage(in_shape, size, stride)
@@ -209,9 +232,9 @@ class AvgPool2D(_Pool):
 
 @dataclass(frozen=True)
 class BatchNorm:
-    """Batch normalisation (Ioffe and Szegedy 2015), of a dense layer's
-    units or a convolution's channels.
+    """Batch normalisation (Ioffe and Szegedy 2015).
 
+    Of a dense layer's units or a convolution's channels:
     ``y = gamma * (x - mean) / sqrt(var + eps) + beta``, with the batch's
     statistics in training and running ones in prediction (updated as
     PyTorch does: ``running = (1 - momentum) * running + momentum *
@@ -255,5 +278,17 @@ class BatchNorm:
             raise ValueError(f"eps must be a positive float; got {self.eps!r}.")
 
     def build(self, in_shape):
-        """The layer on samples of ``in_shape`` (rows or maps)."""
+        """The layer on samples of ``in_shape``.
+
+        Parameters
+        ----------
+        in_shape : tuple of int
+            One sample's shape: ``(n,)`` for rows, ``(C, H, W)`` for maps.
+
+        Returns
+        -------
+        BatchNormalization
+            The stage of :mod:`skfa.nn` that owns the scale, the shift and
+            the running statistics.
+        """
         return BatchNormalization(in_shape, self.momentum, self.eps)

@@ -46,6 +46,32 @@ def _dispatch_available(estimator):
         return False
 
 
+#: (rule, check) -> why the check fails for that rule, run as a strict xfail.
+#: A rule that draws a random perturbation for every training row (fdfa)
+#: trains on a row repeated k times with k draws, on the row of sample weight
+#: k with one: the two fits agree in expectation, not number for number.
+EXPECTED_FAILURES = {
+    ("fdfa", f"check_sample_weight_equivalence_on_{kind}_data"): (
+        "fdfa draws one random perturbation per training row: repeated rows "
+        "and integer sample weights agree only in expectation"
+    )
+    for kind in ("dense", "sparse")
+}
+#: dtp and ddtp train their inverses on noise drawn for every training row
+#: (the disturbed copies of each layer's output): the same.
+EXPECTED_FAILURES.update(
+    {
+        (rule, f"check_sample_weight_equivalence_on_{kind}_data"): (
+            f"{rule} draws the reconstruction noise of its feedback per "
+            "training row: repeated rows and integer sample weights agree "
+            "only in expectation"
+        )
+        for rule in ("dtp", "ddtp")
+        for kind in ("dense", "sparse")
+    }
+)
+
+
 def _check_name(check):
     check = getattr(check, "__wrapped__", check)
     return check.func.__name__ if isinstance(check, partial) else check.__name__
@@ -98,8 +124,14 @@ def contract_checks(estimators):
             estimator,
             check,
             id=f"{type(base).__name__}-{_rule_label(base)}-{_check_id(check)}",
+            marks=_expected_failure(base, check),
         )
         for base in estimators
         for estimator, check in estimator_checks_generator(base)
         if _runs_here(estimator, check)
     ]
+
+
+def _expected_failure(estimator, check):
+    reason = EXPECTED_FAILURES.get((_rule_label(estimator), _check_name(check)))
+    return () if reason is None else pytest.mark.xfail(reason=reason, strict=True)

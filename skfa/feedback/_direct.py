@@ -1,6 +1,7 @@
 """Direct and indirect feedback alignment: the output error sent straight down."""
 
 import math
+from abc import abstractmethod
 
 from .._compat import StrOptions
 from ._base import FeedbackRule
@@ -30,6 +31,31 @@ def auxiliary_error(forward, i, B):
     the local error of LAFS (Gilmer et al. 2017), scaled like ``e``.
     """
     return forward.output_error.from_logits(forward.rows(i) @ B.T)
+
+
+class _DirectSignal(FeedbackRule):
+    """A signal of the output layer sent to every hidden layer through fixed
+    random ``B_i`` in one GEMM, ``delta_i = (signal @ B_i) * f'(a_i)``: what
+    :class:`DRTP` and :class:`SignDFA` share. Subclasses define
+    ``_signal`` and the parameters ``derivative`` and ``placement``."""
+
+    def feedback_shapes(self, network):
+        return direct_shapes(network, range(1, network.n_layers), self.placement)
+
+    def prepare_feedback(self, feedback, xp):
+        return pack(feedback, sorted(feedback), xp)
+
+    def hidden_deltas(self, forward, error, targets, weights, feedback):
+        layers = range(1, forward.n_layers)
+        source = self._signal(forward, error, targets)
+        deltas = project(
+            forward, source, feedback, layers, self.derivative, _point(self.placement)
+        )
+        return [deltas[i] for i in layers]
+
+    @abstractmethod
+    def _signal(self, forward, error, targets):
+        """The ``(m, n_L)`` signal to project, a new array (not ``error``)."""
 
 
 class DFA(FeedbackRule, name="dfa"):

@@ -109,6 +109,12 @@ class Switch(FeedbackRule, name="switch"):
         rule, matrices = feedback.rules[feedback.on], feedback.feedback[feedback.on]
         return rule.hidden_deltas(forward, error, targets, weights, matrices)
 
+    def feedback_gradients(self, forward, deltas, gradients, feedback):
+        # rules trained by the optimizer are refused above; a rule that
+        # steps its own feedback here (dkp) learns while it gives the deltas
+        rule, matrices = feedback.rules[feedback.on], feedback.feedback[feedback.on]
+        return rule.feedback_gradients(forward, deltas, gradients, matrices)
+
     def stage(self, feedback):
         return feedback.on
 

@@ -1,12 +1,9 @@
 """Direct random target projection: the target, not the error, sent to every layer."""
 
-from .._compat import StrOptions
-from ._base import FeedbackRule
-from ._direct import _point, direct_shapes
-from ._math import pack, project
+from ._direct import _PLACEMENT, _DirectSignal
 
 
-class DRTP(FeedbackRule, name="drtp"):
+class DRTP(_DirectSignal, name="drtp"):
     """Direct random target projection (Frenkel, Lefebvre and Bol 2021).
 
     ``delta_i = (Y @ B_i) * f'(a_i)``: DFA with the one-hot target ``Y`` in
@@ -50,27 +47,16 @@ class DRTP(FeedbackRule, name="drtp"):
 
     _parameter_constraints = {
         "derivative": ["boolean"],
-        "placement": [StrOptions({"after_pool", "before_pool"})],
+        "placement": [_PLACEMENT],
     }
 
     def __init__(self, derivative=True, placement="after_pool"):
         self.derivative = derivative
         self.placement = placement
 
-    def feedback_shapes(self, network):
-        return direct_shapes(network, range(1, network.n_layers), self.placement)
-
-    def prepare_feedback(self, feedback, xp):
-        return pack(feedback, sorted(feedback), xp)
-
-    def hidden_deltas(self, forward, error, targets, weights, feedback):
-        layers = range(1, forward.n_layers)
+    def _signal(self, forward, error, targets):
         if forward.output_error.out_activation == "logistic":
             source = 2 * targets - 1  # 0/1 outputs: +-1 carries the sign
         else:
             source = forward.xp.asarray(targets, copy=True)
-        source = forward.output_error.weigh(source)
-        deltas = project(
-            forward, source, feedback, layers, self.derivative, _point(self.placement)
-        )
-        return [deltas[i] for i in layers]
+        return forward.output_error.weigh(source)

@@ -26,6 +26,8 @@ class ForwardPass:
         Each block's stage contexts, from :meth:`Network.forward`.
     xp : namespace
         The array namespace of the activations.
+    coefs, intercepts : lists of arrays, optional
+        The pass's ``W_1 .. W_L`` and ``b_1 .. b_L``, for :meth:`run`.
 
     Attributes
     ----------
@@ -38,12 +40,14 @@ class ForwardPass:
 
     output_error = None
 
-    def __init__(self, network, h, contexts, xp):
+    def __init__(self, network, h, contexts, xp, coefs=None, intercepts=None):
         self.network = network
         self.layers = network.layers
         self.h = h
         self.contexts = contexts
         self.xp = xp
+        self.coefs = coefs
+        self.intercepts = intercepts
 
     @property
     def n_layers(self):
@@ -71,6 +75,14 @@ class ForwardPass:
         layer's ``linear``: indirect FA's path up."""
         return self.layers[i].up(delta, self.contexts[i - 1])
 
+    def tangent(self, i, x):
+        """A tangent at ``a_i`` (for a dense block, ``t_{i-1} @ W_i``) carried
+        to block ``i``'s output by the linearisation of its stages, ``f'(a_i)``
+        included (a max pool's values at the winners, dropout's factors, a
+        BatchNorm's Jacobian): forward-mode differentiation of the block, as
+        :class:`~skfa.feedback.FDFA` runs it. ``x`` is overwritten."""
+        return self.layers[i].tangent(x, self.contexts[i - 1])
+
     def rows(self, i):
         """``h_i`` as rows of ``n_i`` values (itself for dense layers)."""
         return as_rows(self.h[i])
@@ -81,6 +93,22 @@ class ForwardPass:
         return (
             self.xp.reshape(rows, (rows.shape[0], *shape)) if len(shape) > 1 else rows
         )
+
+    def run(self, x, first, last=None, activation=True):
+        """Blocks ``first .. last`` (by default up to the output) applied to
+        ``x``, block ``first``'s input, with this pass's weights and
+        intercepts, as a probe runs them (no dropout; BatchNorm's running
+        statistics): for rules that send activations of their own through
+        the network (target propagation's noisy copies). With
+        ``activation=False`` the last block stops at its weighted map,
+        ``a_last`` (the logits, for the output block)."""
+        last = self.n_layers if last is None else last
+        for i in range(first, last + 1):
+            block, W, b = self.layers[i], self.coefs[i - 1], self.intercepts[i - 1]
+            if i == last and not activation:
+                return block.weighted.forward(x, W, b)
+            x = block.forward(x, W, b, None)[0]
+        return x
 
     def delta_shape(self, i):
         """The shape of ``delta_i`` (``a_i``'s) on this batch."""
@@ -176,7 +204,7 @@ def forward_pass(network, X, coefs, intercepts, xp, step=None):
     forward : ForwardPass
     """
     h, contexts = network.forward(X, coefs, intercepts, step or Step())
-    return ForwardPass(network, h, contexts, xp)
+    return ForwardPass(network, h, contexts, xp, coefs, intercepts)
 
 
 #: Rows per forward pass when predicting with convolutions or pooling, whose

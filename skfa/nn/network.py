@@ -229,6 +229,17 @@ class Block:
             x = stage.up(x, context)
         return x
 
+    def tangent(self, x, contexts):
+        """A tangent at ``a_i`` carried to the block's output by the
+        linearisation of its forward map (a Jacobian-vector product): as
+        :meth:`up`, with the activation multiplying by ``f'(a_i)`` (in place)."""
+        for stage, context in zip(self.stages, contexts):
+            if isinstance(stage, Activation):
+                x = stage.backward(x, context)
+            else:
+                x = stage.up(x, context)
+        return x
+
 
 _DELEGATED = frozenset(
     """weight_shape carrier_shape bias_shape fan_in fan_out init carrier carry

@@ -226,9 +226,7 @@ class AdamOptimizer(BaseOptimizer):
         self.t += 1
         beta_1, beta_2 = self.beta_1, self.beta_2
         self.learning_rate = (
-            self.base_rate
-            * math.sqrt(1 - beta_2**self.t)
-            / (1 - beta_1**self.t)
+            self.base_rate * math.sqrt(1 - beta_2**self.t) / (1 - beta_1**self.t)
         )
         if _kernels.fused(params, grads, self.ms, self.vs):
             self.squared_norms = [
