@@ -904,9 +904,10 @@ def _selected_rate(params, settings, X, y, select):
                 fit_y,
             )
         except ValueError as exc:
-            if "diverged" not in str(exc):
+            # diverged, or went non-finite, in its first epoch: out
+            if "in the first epoch" not in str(exc):
                 raise
-            scores[rate] = -1.0  # diverged in its first epoch: out
+            scores[rate] = -1.0
             continue
         scores[rate] = model.score(val_X, val_y)
     best = max(scores, key=scores.get)
