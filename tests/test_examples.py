@@ -164,6 +164,10 @@ def test_autoencoder_example_quick(mnist, tmp_path, monkeypatch, capsys):
     assert table.count("\n| ") == 7  # header, rule, one row per method
 
 
+#: the rules compare_methods.py trains beside the shallow control
+RULES = ["bp", "fa", "dfa", "ifa", "sdfa", "dkp", "fdfa", "pfa", "les", "dtp", "ddtp"]
+
+
 def test_compare_methods_example_quick(tmp_path, monkeypatch, capsys):
     # as the README's quick start runs it: no --out, so the figure goes to a
     # temporary folder and the committed one stays as it is
@@ -172,14 +176,18 @@ def test_compare_methods_example_quick(tmp_path, monkeypatch, capsys):
     scores = _run("compare_methods", monkeypatch, tmp_path, "--quick")["scores"]
     assert (tmp_path / "skfa-examples" / "compare_methods.png").is_file()
     assert (EXAMPLES / "figures" / "compare_methods.png").read_bytes() == committed
-    assert list(scores) == ["bp", "fa", "dfa", "ifa", "shallow"]
+    assert list(scores) == [*RULES, "shallow"]
     floor = scores.pop("shallow")
-    assert all(score > 0.9 for score in scores.values())
-    # the control: only the output layer learns; every rule's hidden layers
-    # add to it
-    assert 0.5 < floor < min(scores.values()) - 0.02
+    # measured at 5 epochs: bp 0.953, fa 0.927, dfa 0.918, ifa 0.933; dkp
+    # 0.918, fdfa 0.929, pfa 0.936, les 0.898, dtp 0.911, ddtp 0.913; sign-DFA
+    # starts slowly (0.327; 0.962 after the full run's 60 epochs)
+    assert all(scores[name] > 0.9 for name in ["bp", "fa", "dfa", "ifa"])
+    # the control: only the output layer learns (0.849); every other rule's
+    # hidden layers add to it
+    assert 0.5 < floor < min(v for k, v in scores.items() if k != "sdfa") - 0.02
+    assert scores["sdfa"] > 0.2
     out = capsys.readouterr().out
-    assert out.count("\n| ") == 7
+    assert out.count("\n| ") == len(RULES) + 3
     # a quick run's fit times would be noise: the table has none
     assert "fit time" not in out
 
@@ -190,9 +198,9 @@ def test_compare_methods_example_without_matplotlib(tmp_path, monkeypatch, capsy
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
     out = tmp_path / "figures"
     run = _run("compare_methods", monkeypatch, tmp_path, "--quick", "--out", str(out))
-    assert len(run["scores"]) == 5 and not out.exists()
+    assert len(run["scores"]) == len(RULES) + 1 and not out.exists()
     printed = capsys.readouterr().out
-    assert printed.count("\n| ") == 7
+    assert printed.count("\n| ") == len(RULES) + 3
     assert "no figure: matplotlib is not installed" in printed
 
 

@@ -598,6 +598,7 @@ def test_every_named_init_is_listed():
         "ones_uniform",
         "sparse_ones_noise",
         "noise",
+        "glorot",
     }
 
 

@@ -156,7 +156,9 @@ def test_every_rule_trains_a_conv_batchnorm_net(digits, name):
         (Conv2D(4, 3), BatchNorm(), MaxPool2D(2), 16, BatchNorm()),
         input_shape=(1, 8, 8),
         feedback=name,
-        max_iter=3,
+        # sign-DFA's first steps raise the loss (2.56, 2.64, 2.61), then it
+        # falls (1.79 after 10 epochs)
+        max_iter=10 if name == "sdfa" else 3,
         random_state=0,
         activation="tanh",
         solver="sgd",

@@ -80,7 +80,15 @@ def _fit(estimator, X, y=None):
         warnings.simplefilter("ignore", ConvergenceWarning)
         warnings.filterwarnings("ignore", "Got `batch_size`", UserWarning)
         if match is None:
-            estimator.fit(X, y)
+            try:
+                estimator.fit(X, y)
+            except ValueError as exc:
+                # documented: a fit whose very first epoch diverges learnt
+                # nothing and raises (e.g. a Poisson loss whose exp overflows)
+                if "in the first epoch" not in str(exc):
+                    raise
+                event("refused: diverged in the first epoch")
+                return False
             event("fitted")
             return True
         with pytest.raises(ValueError, match=match):
@@ -147,7 +155,8 @@ def test_regressor_predicts_finite_values(draw):
     assert predicted.dtype == X.dtype
     assert np.isfinite(predicted).all()
     if loss == "poisson":
-        assert (predicted > 0).all()
+        # exp(a) >= 0; a float32 exp underflows to 0 below a = -103
+        assert (predicted >= 0).all()
 
 
 @settings(max_examples=150, **SETTINGS)

@@ -59,12 +59,14 @@ class DirectKolenPollack(FeedbackRule, name="dkp"):
 
     Parameters
     ----------
-    learning_rate : float, default=0.1
+    learning_rate : float, default=0.01
         The feedback's learning rate at the first epoch. The default was
-        chosen on ``load_digits`` (a 64-64 tanh network, Adam at 1e-3):
-        large enough for the ``B_i`` to move within 100 epochs (they start
-        at ``feedback_init``'s scale), small enough to keep the deltas of
-        the first epochs DFA's.
+        chosen on ``load_digits`` (a 64-64 tanh network, Adam at 1e-3: test
+        accuracy 0.962 at 0.01, 0.03 and 0.1 alike) and its autoencoder
+        (64-32-64 tanh: 0.24 of the mean's reconstruction error at 0.01,
+        0.30 at 0.1, where ``e.T @ h_i`` sums over 64 outputs): large
+        enough for the ``B_i`` to move within 100 epochs, small enough to
+        keep the deltas of the first epochs DFA's.
     learning_rate_decay : float, default=1.0
         The factor of the learning rate after every epoch (the authors use
         0.8 with Adam); 1 keeps it constant.
@@ -95,7 +97,7 @@ class DirectKolenPollack(FeedbackRule, name="dkp"):
     changes_feedback = True
 
     def __init__(
-        self, learning_rate=0.1, learning_rate_decay=1.0, decay=0.0, derivative=True
+        self, learning_rate=0.01, learning_rate_decay=1.0, decay=0.0, derivative=True
     ):
         self.learning_rate = learning_rate
         self.learning_rate_decay = learning_rate_decay
