@@ -147,7 +147,7 @@ class Conv2D:
         Returns
         -------
         Convolution
-            The weighted layer of :mod:`skfa.nn`, which owns its shapes and
+            The weighted layer of ``skfa.nn``, which owns its shapes and
             its operations.
         """
         return Convolution(
@@ -178,7 +178,7 @@ class _Pool:
         Returns
         -------
         MaxPooling or AvgPooling
-            The stage of :mod:`skfa.nn` that pools and carries deltas back.
+            The stage of ``skfa.nn`` that pools and carries deltas back.
         """
         size = pair(self.pool_size, "pool_size")
         stride = size if self.stride is None else pair(self.stride, "stride")
@@ -288,7 +288,7 @@ class BatchNorm:
         Returns
         -------
         BatchNormalization
-            The stage of :mod:`skfa.nn` that owns the scale, the shift and
+            The stage of ``skfa.nn`` that owns the scale, the shift and
             the running statistics.
         """
         return BatchNormalization(in_shape, self.momentum, self.eps)

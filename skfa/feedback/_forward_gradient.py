@@ -80,7 +80,7 @@ class FDFA(FeedbackRule, name="fdfa"):
     deltas, since only the batch's forward pass can linearise the network),
     so a step costs DFA's projections plus one forward-mode pass and one
     GEMM ``d.T @ [u_1 | ... | u_{L-1}]``. ``B_i`` moves only on the training
-    steps (which :meth:`refresh_feedback` announces), never when
+    steps (which ``refresh_feedback`` announces), never when
     ``hidden_deltas`` is called for a diagnostic. The perturbations come from
     the host generator of the feedback matrices (reproducible with
     ``random_state``).
