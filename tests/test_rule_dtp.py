@@ -5,6 +5,7 @@ import functools
 
 import numpy as np
 import pytest
+from finite_differences import numerical_gradient
 from numpy.testing import assert_allclose
 from sklearn.base import clone
 from sklearn.datasets import load_digits
@@ -256,19 +257,6 @@ def test_reconstruction_losses_by_hand():
         assert losses[i] == pytest.approx(expected, rel=1e-12)
 
 
-def _finite_differences(loss, A, step=1e-6):
-    grad = np.zeros_like(A)
-    for index in np.ndindex(A.shape):
-        saved = A[index]
-        A[index] = saved + step
-        up = loss()
-        A[index] = saved - step
-        down = loss()
-        A[index] = saved
-        grad[index] = (up - down) / (2 * step)
-    return grad
-
-
 @pytest.mark.parametrize("kind", ["dtp", "drl", "linear"])
 def test_reconstruction_gradients_are_the_losses_derivatives(kind):
     rng = np.random.default_rng(6)
@@ -291,7 +279,7 @@ def test_reconstruction_gradients_are_the_losses_derivatives(kind):
 
     _, grads = run()
     for key, A in arrays.items():
-        numeric = _finite_differences(lambda key=key: run(False)[0][key], A)
+        numeric = numerical_gradient(lambda key=key: run(False)[0][key], A)
         assert np.abs(numeric).max() > 1e-3
         assert_allclose(grads[key], numeric, rtol=1e-6, atol=1e-9)
 
