@@ -4,7 +4,7 @@ from .._activations import ACTIVATIONS
 from .dense import as_rows
 from .dropout import Dropout
 from .losses import OUTPUT_ERRORS
-from .network import StatefulStage, Step
+from .network import Step
 
 
 class ForwardPass:
@@ -131,9 +131,8 @@ class ForwardPass:
         deltas that crossed them in this pass (zeros where none did)."""
         grads = []
         for block, contexts in zip(self.layers.values(), self.contexts):
-            for stage, context in zip(block.stages, contexts):
-                if isinstance(stage, StatefulStage):
-                    grads += stage.gradients(context)
+            for k in block.stateful:
+                grads += block.stages[k].gradients(contexts[k])
         return grads
 
 

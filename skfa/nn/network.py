@@ -162,6 +162,12 @@ class Block:
                 raise TypeError(f"{part!r} is not a {protocol.__name__}.")
         self.weighted = weighted
         self.stages = tuple(stages)
+        #: the positions of the stages with arrays of their own
+        #: (:class:`StatefulStage`), found once: a runtime protocol check
+        #: costs tens of microseconds, too much for every step
+        self.stateful = tuple(
+            k for k, s in enumerate(self.stages) if isinstance(s, StatefulStage)
+        )
         self.out_shape = self.stages[-1].out_shape if stages else weighted.out_shape
         self.n_out = math.prod(self.out_shape)
         self.n_delta = weighted.n_out
@@ -283,8 +289,9 @@ class Network:
     def stateful_stages(self):
         """The stages with arrays of their own (:class:`StatefulStage`),
         bottom up."""
-        stages = [s for block in self.layers.values() for s in block.stages]
-        return [s for s in stages if isinstance(s, StatefulStage)]
+        return [
+            block.stages[k] for block in self.layers.values() for k in block.stateful
+        ]
 
     def init_stages(self, like):
         """Make the stages' arrays like ``like`` (where not made yet)."""
