@@ -9,7 +9,9 @@ optimizer's update is one compiled, vectorised loop over the parameter that
 reads the gradient, the parameter and the optimizer's state once and writes
 the parameter and the state once; it also returns the parameter's squared
 norm, which the next step's L2 term needs. The activations' derivatives are
-one pass each too.
+one pass each too, and so are max pooling's forward (with the offset of
+each window's winner), its transpose and its linear map at those winners,
+which as NumPy operations take one pass per offset of the window.
 
 The kernels run on the calling thread. Split over the cores with numba's
 threading layers they were slower, measured with ``benchmarks/bench_peers.py
@@ -113,6 +115,50 @@ def _relu_derivative(h, delta):
                 delta[i, j] = 0
 
 
+def _max_pool(x, kh, kw, sh, sw, out, winners):
+    # each window's largest value and the offset i * kw + j of the first
+    # input that holds it (row-major order); a NaN wins, as np.maximum
+    # propagates it
+    m, C, out_h, out_w = out.shape
+    for n in range(m):
+        for c in range(C):
+            for y in range(out_h):
+                for z in range(out_w):
+                    top, left = y * sh, z * sw
+                    best = x[n, c, top, left]
+                    k = 0
+                    for i in range(kh):
+                        for j in range(kw):
+                            v = x[n, c, top + i, left + j]
+                            if v > best or (v != v and best == best):
+                                best = v
+                                k = i * kw + j
+                    out[n, c, y, z] = best
+                    winners[n, c, y, z] = k
+
+
+def _max_unpool(delta, winners, kw, sh, sw, out):
+    # each window's delta added to its winner's place in ``out`` (zeros)
+    m, C, out_h, out_w = delta.shape
+    for n in range(m):
+        for c in range(C):
+            for y in range(out_h):
+                for z in range(out_w):
+                    k = winners[n, c, y, z]
+                    out[n, c, y * sh + k // kw, z * sw + k % kw] += delta[n, c, y, z]
+
+
+def _max_gather(x, winners, kw, sh, sw, out):
+    # each window's winner's value in ``x``
+    m, C, out_h, out_w = out.shape
+    for n in range(m):
+        for c in range(C):
+            for y in range(out_h):
+                for z in range(out_w):
+                    k = winners[n, c, y, z]
+                    out[n, c, y, z] = x[n, c, y * sh + k // kw, z * sw + k % kw]
+
+
 @functools.cache
 def _compiled():
     """The kernels, compiled by numba: ``{name: kernel}``.
@@ -139,6 +185,10 @@ def _compiled():
         "tanh": compile_(_tanh_derivative),
         "logistic": compile_(_logistic_derivative),
         "relu": compile_(_relu_derivative),
+        # max pooling: forward with its winners, transpose, linear map
+        "max_pool": compile_(_max_pool),
+        "max_unpool": compile_(_max_unpool),
+        "max_gather": compile_(_max_gather),
     }
 
 
@@ -237,6 +287,67 @@ def derivative(activation, h, delta):
         rows, h = delta.reshape(delta.shape[0], -1), h.reshape(h.shape[0], -1)
     _compiled()[activation](h, rows)
     return delta
+
+
+def max_pool(images, size, stride, out_hw):
+    """Max pooling of ``images`` ``(m, C, H, W)`` in one pass, with its winners.
+
+    Returns the pooled maps ``(m, C, H', W')`` and, for each window, the
+    offset ``i * kw + j`` of the first input (row-major) that holds its
+    largest value, as int32 maps of the same shape (a NaN wins, as
+    ``np.maximum`` propagates it); or None where no kernel applies (see
+    :func:`fused`; any strides are fine).
+    """
+    if not fused([images], contiguous=False):
+        return None
+    out = np.empty((*images.shape[:2], *out_hw), dtype=images.dtype)
+    winners = np.empty(out.shape, dtype=np.int32)
+    _compiled()["max_pool"](images, *size, *stride, out, winners)
+    return out, winners
+
+
+def max_unpool(delta, winners, size, stride, in_shape):
+    """Max pooling's transpose: each window's ``delta`` (``(m, C, H', W')``)
+    handed to its winner, summed where windows overlap, in zeros of
+    ``(m, *in_shape)``; None where no kernel applies. Only the winners get
+    a share, also of a non-finite delta."""
+    _check_pooled_shape(delta, winners, "delta at the pooled maps")
+    if not fused([delta], contiguous=False):
+        return None
+    out = np.zeros((delta.shape[0], *in_shape), dtype=delta.dtype)
+    _compiled()["max_unpool"](delta, winners, size[1], *stride, out)
+    return out
+
+
+def max_gather(x, winners, size, stride):
+    """Max pooling's linear map at fixed winners: each window's winner's
+    value in ``x`` (``(m, C, H, W)``); None where no kernel applies."""
+    m, C, out_h, out_w = winners.shape
+    (kh, kw), (sh, sw) = size, stride
+    if (
+        x.shape[:2] != (m, C)
+        or x.shape[2] < sh * (out_h - 1) + kh
+        or x.shape[3] < sw * (out_w - 1) + kw
+    ):
+        raise ValueError(
+            f"The maps have shape {tuple(x.shape)}, but the pool's batch was "
+            f"{m} samples of {C} channels with {out_h} x {out_w} windows of "
+            f"{(kh, kw)} in steps of {(sh, sw)}."
+        )
+    if not fused([x], contiguous=False):
+        return None
+    out = np.empty(winners.shape, dtype=x.dtype)
+    _compiled()["max_gather"](x, winners, size[1], *stride, out)
+    return out
+
+
+def _check_pooled_shape(delta, winners, what):
+    # a delta of another batch or shape would send values past the maps
+    if tuple(delta.shape) != tuple(winners.shape):
+        raise ValueError(
+            f"The {what} has shape {tuple(delta.shape)}, but the pool's output "
+            f"on this batch has shape {tuple(winners.shape)}."
+        )
 
 
 def check_derivative_shapes(h, delta):

@@ -24,6 +24,7 @@ from skfa import (
     FeedbackAlignmentAutoencoder,
     FeedbackAlignmentClassifier,
     FeedbackAlignmentRegressor,
+    _kernels,
 )
 from skfa._compat import SKLEARN_VERSION
 from skfa.feedback import (
@@ -205,9 +206,18 @@ def _stage(kind, geometry):
     return _Probe(STAGES[kind][0](*geometry))
 
 
+@pytest.fixture(params=["kernels", "ufuncs"])
+def pool_path(request, monkeypatch):
+    """Max pooling on its compiled kernels (with numba), then on NumPy's ufuncs."""
+    if request.param == "kernels" and not _kernels.NUMBA_INSTALLED:
+        pytest.skip("numba is not installed")
+    monkeypatch.setenv("SKFA_NUMBA", "1" if request.param == "kernels" else "0")
+    return request.param
+
+
 @pytest.mark.parametrize("geometry", GEOMETRIES, ids=str)
 @pytest.mark.parametrize("kind", STAGES)
-def test_pooling_forward_is_the_naive_pool(kind, geometry):
+def test_pooling_forward_is_the_naive_pool(kind, geometry, pool_path):
     rng = np.random.default_rng(3)
     stage = _stage(kind, geometry)
     in_shape, size, stride = geometry
@@ -222,7 +232,7 @@ def test_pooling_forward_is_the_naive_pool(kind, geometry):
 
 @pytest.mark.parametrize("geometry", GEOMETRIES, ids=str)
 @pytest.mark.parametrize("kind", STAGES)
-def test_pooling_transpose_is_the_adjoint_of_linear(kind, geometry):
+def test_pooling_transpose_is_the_adjoint_of_linear(kind, geometry, pool_path):
     """``sum(linear(v) * d) == sum(v * transpose(d))`` around a forward batch."""
     rng = np.random.default_rng(4)
     stage = _stage(kind, geometry)
@@ -237,7 +247,7 @@ def test_pooling_transpose_is_the_adjoint_of_linear(kind, geometry):
 
 @pytest.mark.parametrize("geometry", GEOMETRIES, ids=str)
 @pytest.mark.parametrize("kind", STAGES)
-def test_pooling_transpose_is_the_derivative(kind, geometry):
+def test_pooling_transpose_is_the_derivative(kind, geometry, pool_path):
     """transpose(d) is d/dx of ``sum(forward(x) * d)`` (random x: no ties)."""
     rng = np.random.default_rng(5)
     stage = _stage(kind, geometry)
@@ -248,7 +258,7 @@ def test_pooling_transpose_is_the_derivative(kind, geometry):
     assert_allclose(stage.transpose(d), numeric, rtol=1e-6, atol=1e-8)
 
 
-def test_max_pooling_ties_go_to_the_first_input_of_the_window():
+def test_max_pooling_ties_go_to_the_first_input_of_the_window(pool_path):
     d = np.arange(1.0, 5.0).reshape(1, 1, 2, 2)
     side_by_side = _Probe(MaxPooling((1, 4, 4), (2, 2), (2, 2)))
     side_by_side.forward(np.ones((1, 16)))
@@ -267,7 +277,7 @@ def test_max_pooling_ties_go_to_the_first_input_of_the_window():
     assert_array_equal(window.linear(np.array([[5.0, 6.0, 7.0, 8.0]])).ravel(), [6])
 
 
-def test_max_pooling_over_windows_of_more_than_127_inputs():
+def test_max_pooling_over_windows_of_more_than_127_inputs(pool_path):
     """The winners are numbered in an integer type that holds them (int8
     overflowed at 128 offsets: a global pool of 12 x 12 maps failed)."""
     rng = np.random.default_rng(6)
@@ -277,6 +287,47 @@ def test_max_pooling_over_windows_of_more_than_127_inputs():
     back = stage.transpose(np.ones((3, 2, 1, 1))).reshape(6, -1)
     assert_array_equal(back.argmax(1), x.reshape(6, -1).argmax(1))
     assert back.sum() == 6
+
+
+@pytest.mark.parametrize("geometry", GEOMETRIES, ids=str)
+def test_max_pooling_kernels_are_the_ufunc_path(geometry, monkeypatch):
+    """The compiled forward, transpose and linear map give the ufunc path's
+    float32 arrays, on rows, on maps and on a strided delta (DFA's column
+    block of its one projection): exactly, up to the order of the sums
+    where windows overlap."""
+    if not _kernels.NUMBA_INSTALLED:
+        pytest.skip("numba is not installed")
+    rng = np.random.default_rng(7)
+    in_shape = geometry[0]
+    x = rng.standard_normal((5, math.prod(in_shape))).astype(np.float32)
+    v = rng.standard_normal((5, *in_shape)).astype(np.float32)
+    width = math.prod(MaxPooling(*geometry).out_shape)
+    block = rng.standard_normal((5, 3 * width)).astype(np.float32)
+    d = block[:, width : 2 * width]  # a strided view, as DFA's
+    results = {}
+    for switch in ("1", "0"):
+        monkeypatch.setenv("SKFA_NUMBA", switch)
+        stage = _Probe(MaxPooling(*geometry))
+        results[switch] = (stage.forward(x), stage.transpose(d), stage.linear(v))
+    for kernel, ufunc in zip(results["1"], results["0"]):
+        assert kernel.dtype == np.float32
+        assert_allclose(kernel, ufunc, rtol=1e-6, atol=1e-6)
+        if MaxPooling(*geometry).windows.disjoint:
+            assert_array_equal(kernel, ufunc)
+
+
+def test_max_pooling_kernel_propagates_nan_and_refuses_wrong_deltas(monkeypatch):
+    """A NaN in a window makes its maximum NaN, as np.maximum does; a delta
+    of another shape than the pooled maps is a ValueError on both paths."""
+    x = np.arange(32.0).reshape(2, 1, 4, 4)
+    x[0, 0, 1, 1] = np.nan
+    for switch in ("1", "0"):
+        monkeypatch.setenv("SKFA_NUMBA", switch)
+        stage = _Probe(MaxPooling((1, 4, 4), (2, 2), (2, 2)))
+        out = stage.forward(x)
+        assert np.isnan(out[0, 0, 0, 0]) and np.isfinite(out).sum() == 7
+        with pytest.raises(ValueError):
+            stage.transpose(np.ones((3, 1, 2, 2)))
 
 
 # -- backpropagation through conv+pool networks --------------------------

@@ -18,6 +18,7 @@ winners are found from it when a transpose or the linear map first asks
 a batch is kept on the pool itself.
 """
 
+from .. import _kernels
 from .._backend import apply_inplace, namespace, supports_out
 from .windows import Windows, as_images
 
@@ -48,16 +49,20 @@ class _Pooling:
 
 class _MaxContext:
     """A max pool's training batch: its pooled maps and windows, and the
-    winners once asked for."""
+    winners once asked for; or, from the compiled kernel, the offset of
+    each window's winner (``index``), from which the transpose and the
+    linear map run as one pass each."""
 
-    __slots__ = ("out", "patches", "winners")
+    __slots__ = ("out", "patches", "winners", "index")
 
-    def __init__(self, out, patches):
-        self.out, self.patches, self.winners = out, patches, None
+    def __init__(self, out, patches=None, index=None):
+        self.out, self.patches, self.winners, self.index = out, patches, None, index
 
-    def winner_masks(self):
+    def winner_masks(self, n_offsets):
         # per offset, where it holds its window's first largest value
-        if self.winners is None:
+        if self.winners is None and self.index is not None:
+            self.winners = [self.index == k for k in range(n_offsets)]
+        elif self.winners is None:
             taken, masks = None, []
             for patch in self.patches:
                 hit = patch == self.out
@@ -70,7 +75,15 @@ class _MaxContext:
 
 
 class MaxPooling(_Pooling):
-    """Max pooling: each window's largest value."""
+    """Max pooling: each window's largest value.
+
+    On NumPy float arrays with skfa's compiled kernels
+    (:mod:`skfa._kernels`), the forward pass finds each window's winner in
+    the same pass as its maximum, and the transpose and the linear map are
+    one pass each; elsewhere they are one strided NumPy (or CuPy, ...)
+    operation per offset of the window. The two agree exactly, except that
+    the kernels hand a non-finite delta to the winners only.
+    """
 
     kind = "max"
     spec_name = "MaxPool2D"
@@ -79,7 +92,12 @@ class MaxPooling(_Pooling):
         """The pooled maps ``(m, C, H', W')``, and in a training ``step`` the
         context of the batch (its windows) for :meth:`backward` and :meth:`up`."""
         xp, images = self._images(x)
-        patches = self.windows.patches(images, xp)
+        windows = self.windows
+        pooled = _kernels.max_pool(images, windows.size, windows.stride, windows.out_hw)
+        if pooled is not None:
+            out, index = pooled
+            return out, (None if step is None else _MaxContext(out, index=index))
+        patches = windows.patches(images, xp)
         out = xp.asarray(patches[0], copy=True)
         for patch in patches[1:]:
             out = apply_inplace(xp, xp.maximum, out, patch)
@@ -88,23 +106,36 @@ class MaxPooling(_Pooling):
     def up(self, x, context):
         """The values of ``x`` at the batch's winners."""
         xp, x = self._images(x)
+        windows = self.windows
+        if context.index is not None:
+            chosen = _kernels.max_gather(x, context.index, windows.size, windows.stride)
+            if chosen is not None:
+                return chosen
         out = None
-        for won, patch in zip(context.winner_masks(), self.windows.patches(x, xp)):
-            chosen = xp.where(won, patch, xp.zeros_like(patch))
+        won = context.winner_masks(windows.n_offsets)
+        for mask, patch in zip(won, windows.patches(x, xp)):
+            chosen = xp.where(mask, patch, xp.zeros_like(patch))
             out = chosen if out is None else out + chosen
         return out
 
     def backward(self, delta, context, derivative=True):
         """A delta at the pooled maps handed to the winners of its window."""
         xp = namespace(delta)
-        won = context.winner_masks()
+        windows = self.windows
         delta = as_images(delta, self.out_shape, xp)
-        if supports_out(xp) and self.windows.disjoint:
+        if context.index is not None:
+            out = _kernels.max_unpool(
+                delta, context.index, windows.size, windows.stride, self.in_shape
+            )
+            if out is not None:
+                return out
+        won = context.winner_masks(windows.n_offsets)
+        if supports_out(xp) and windows.disjoint:
             # windows side by side (NumPy, CuPy): each offset's share written
             # once into its strided view, delta * mask (a tenth of where's
             # time; a non-finite delta also reaches the losers, as NaN)
             out = xp.zeros((delta.shape[0], *self.in_shape), dtype=delta.dtype)
-            for (rows, columns), mask in zip(self.windows.offsets(), won):
+            for (rows, columns), mask in zip(windows.offsets(), won):
                 xp.multiply(delta, mask, out=out[:, :, rows, columns])
             return out
         zero = xp.zeros_like(delta)
