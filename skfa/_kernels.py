@@ -10,8 +10,8 @@ reads the gradient, the parameter and the optimizer's state once and writes
 the parameter and the state once; it also returns the parameter's squared
 norm, which the next step's L2 term needs. The activations' derivatives are
 one pass each too, and so are max pooling's forward (with the offset of
-each window's winner), its transpose and its linear map at those winners,
-which as NumPy operations take one pass per offset of the window.
+each window's winner) and its transpose over 2 x 2 windows in steps of 2,
+which as NumPy operations take a pass per offset of the window.
 
 The kernels run on the calling thread. Split over the cores with numba's
 threading layers they were slower, measured with ``benchmarks/bench_peers.py
@@ -115,48 +115,48 @@ def _relu_derivative(h, delta):
                 delta[i, j] = 0
 
 
-def _max_pool(x, kh, kw, sh, sw, out, winners):
-    # each window's largest value and the offset i * kw + j of the first
-    # input that holds it (row-major order); a NaN wins, as np.maximum
-    # propagates it
+def _max_pool_2x2(x, out, winners):
+    # each 2 x 2 window's largest value and the offset (0 to 3, row-major)
+    # of the first input that holds it; a NaN wins, as np.maximum propagates
+    # it. Written out, without branches: a loop over the offsets, or strides
+    # as arguments, made the kernel slower than NumPy's passes
     m, C, out_h, out_w = out.shape
     for n in range(m):
         for c in range(C):
             for y in range(out_h):
                 for z in range(out_w):
-                    top, left = y * sh, z * sw
-                    best = x[n, c, top, left]
+                    best = x[n, c, 2 * y, 2 * z]
                     k = 0
-                    for i in range(kh):
-                        for j in range(kw):
-                            v = x[n, c, top + i, left + j]
-                            if v > best or (v != v and best == best):
-                                best = v
-                                k = i * kw + j
+                    v = x[n, c, 2 * y, 2 * z + 1]
+                    take = (v > best) | (v != v)
+                    best = v if take else best
+                    k = 1 if take else k
+                    v = x[n, c, 2 * y + 1, 2 * z]
+                    take = (v > best) | (v != v)
+                    best = v if take else best
+                    k = 2 if take else k
+                    v = x[n, c, 2 * y + 1, 2 * z + 1]
+                    take = (v > best) | (v != v)
+                    best = v if take else best
+                    k = 3 if take else k
                     out[n, c, y, z] = best
                     winners[n, c, y, z] = k
 
 
-def _max_unpool(delta, winners, kw, sh, sw, out):
-    # each window's delta added to its winner's place in ``out`` (zeros)
+def _max_unpool_2x2(delta, winners, out):
+    # each 2 x 2 window's delta written to its winner, zeros to the others
+    # (``out`` comes zeroed for the rows and columns no window covers)
     m, C, out_h, out_w = delta.shape
     for n in range(m):
         for c in range(C):
             for y in range(out_h):
                 for z in range(out_w):
+                    d = delta[n, c, y, z]
                     k = winners[n, c, y, z]
-                    out[n, c, y * sh + k // kw, z * sw + k % kw] += delta[n, c, y, z]
-
-
-def _max_gather(x, winners, kw, sh, sw, out):
-    # each window's winner's value in ``x``
-    m, C, out_h, out_w = out.shape
-    for n in range(m):
-        for c in range(C):
-            for y in range(out_h):
-                for z in range(out_w):
-                    k = winners[n, c, y, z]
-                    out[n, c, y, z] = x[n, c, y * sh + k // kw, z * sw + k % kw]
+                    out[n, c, 2 * y, 2 * z] = d if k == 0 else 0
+                    out[n, c, 2 * y, 2 * z + 1] = d if k == 1 else 0
+                    out[n, c, 2 * y + 1, 2 * z] = d if k == 2 else 0
+                    out[n, c, 2 * y + 1, 2 * z + 1] = d if k == 3 else 0
 
 
 @functools.cache
@@ -185,10 +185,10 @@ def _compiled():
         "tanh": compile_(_tanh_derivative),
         "logistic": compile_(_logistic_derivative),
         "relu": compile_(_relu_derivative),
-        # max pooling: forward with its winners, transpose, linear map
-        "max_pool": compile_(_max_pool),
-        "max_unpool": compile_(_max_unpool),
-        "max_gather": compile_(_max_gather),
+        # max pooling's 2 x 2 windows in steps of 2: forward with its
+        # winners, and its transpose
+        "max_pool_2x2": compile_(_max_pool_2x2),
+        "max_unpool_2x2": compile_(_max_unpool_2x2),
     }
 
 
@@ -289,55 +289,39 @@ def derivative(activation, h, delta):
     return delta
 
 
-def max_pool(images, size, stride, out_hw):
-    """Max pooling of ``images`` ``(m, C, H, W)`` in one pass, with its winners.
+def max_pool(images, size, stride):
+    """Max pooling of ``images`` ``(m, C, H, W)`` over 2 x 2 windows in steps
+    of 2, in one pass, with its winners.
 
-    Returns the pooled maps ``(m, C, H', W')`` and, for each window, the
-    offset ``i * kw + j`` of the first input (row-major) that holds its
-    largest value, as int32 maps of the same shape (a NaN wins, as
-    ``np.maximum`` propagates it); or None where no kernel applies (see
-    :func:`fused`; any strides are fine).
+    Returns the pooled maps ``(m, C, H // 2, W // 2)`` and, for each window,
+    the offset ``i * 2 + j`` of the first input (row-major) that holds its
+    largest value, as int8 maps of the same shape (a NaN wins, as
+    ``np.maximum`` propagates it); or None for other windows and where no
+    kernel applies (see :func:`fused`; any strides are fine). The common
+    pool is the one with a kernel: for other windows a kernel with their
+    geometry as arguments was slower than NumPy's one pass per offset.
     """
+    if tuple(size) != (2, 2) or tuple(stride) != (2, 2):
+        return None
     if not fused([images], contiguous=False):
         return None
-    out = np.empty((*images.shape[:2], *out_hw), dtype=images.dtype)
-    winners = np.empty(out.shape, dtype=np.int32)
-    _compiled()["max_pool"](images, *size, *stride, out, winners)
+    m, C, H, W = images.shape
+    out = np.empty((m, C, H // 2, W // 2), dtype=images.dtype)
+    winners = np.empty(out.shape, dtype=np.int8)
+    _compiled()["max_pool_2x2"](images, out, winners)
     return out, winners
 
 
-def max_unpool(delta, winners, size, stride, in_shape):
-    """Max pooling's transpose: each window's ``delta`` (``(m, C, H', W')``)
-    handed to its winner, summed where windows overlap, in zeros of
-    ``(m, *in_shape)``; None where no kernel applies. Only the winners get
-    a share, also of a non-finite delta."""
+def max_unpool(delta, winners, in_shape):
+    """The transpose of :func:`max_pool`: each window's ``delta`` (``(m, C,
+    H', W')``) handed to its winner, in zeros of ``(m, *in_shape)``; None
+    where no kernel applies. Only the winners get a share, also of a
+    non-finite delta."""
     _check_pooled_shape(delta, winners, "delta at the pooled maps")
     if not fused([delta], contiguous=False):
         return None
     out = np.zeros((delta.shape[0], *in_shape), dtype=delta.dtype)
-    _compiled()["max_unpool"](delta, winners, size[1], *stride, out)
-    return out
-
-
-def max_gather(x, winners, size, stride):
-    """Max pooling's linear map at fixed winners: each window's winner's
-    value in ``x`` (``(m, C, H, W)``); None where no kernel applies."""
-    m, C, out_h, out_w = winners.shape
-    (kh, kw), (sh, sw) = size, stride
-    if (
-        x.shape[:2] != (m, C)
-        or x.shape[2] < sh * (out_h - 1) + kh
-        or x.shape[3] < sw * (out_w - 1) + kw
-    ):
-        raise ValueError(
-            f"The maps have shape {tuple(x.shape)}, but the pool's batch was "
-            f"{m} samples of {C} channels with {out_h} x {out_w} windows of "
-            f"{(kh, kw)} in steps of {(sh, sw)}."
-        )
-    if not fused([x], contiguous=False):
-        return None
-    out = np.empty(winners.shape, dtype=x.dtype)
-    _compiled()["max_gather"](x, winners, size[1], *stride, out)
+    _compiled()["max_unpool_2x2"](delta, winners, out)
     return out
 
 

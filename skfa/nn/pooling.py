@@ -50,8 +50,8 @@ class _Pooling:
 class _MaxContext:
     """A max pool's training batch: its pooled maps and windows, and the
     winners once asked for; or, from the compiled kernel, the offset of
-    each window's winner (``index``), from which the transpose and the
-    linear map run as one pass each."""
+    each window's winner (``index``), from which the transpose runs in one
+    pass."""
 
     __slots__ = ("out", "patches", "winners", "index")
 
@@ -77,12 +77,12 @@ class _MaxContext:
 class MaxPooling(_Pooling):
     """Max pooling: each window's largest value.
 
-    On NumPy float arrays with skfa's compiled kernels
-    (:mod:`skfa._kernels`), the forward pass finds each window's winner in
-    the same pass as its maximum, and the transpose and the linear map are
-    one pass each; elsewhere they are one strided NumPy (or CuPy, ...)
-    operation per offset of the window. The two agree exactly, except that
-    the kernels hand a non-finite delta to the winners only.
+    For 2 x 2 windows in steps of 2, on NumPy float arrays with skfa's
+    compiled kernels (:mod:`skfa._kernels`), the forward pass finds each
+    window's winner in the same pass as its maximum, and the transpose is
+    one pass; elsewhere both are one strided NumPy (or CuPy, ...) operation
+    per offset of the window. The two agree exactly, except that the
+    kernels hand a non-finite delta to the winners only.
     """
 
     kind = "max"
@@ -93,7 +93,7 @@ class MaxPooling(_Pooling):
         context of the batch (its windows) for :meth:`backward` and :meth:`up`."""
         xp, images = self._images(x)
         windows = self.windows
-        pooled = _kernels.max_pool(images, windows.size, windows.stride, windows.out_hw)
+        pooled = _kernels.max_pool(images, windows.size, windows.stride)
         if pooled is not None:
             out, index = pooled
             return out, (None if step is None else _MaxContext(out, index=index))
@@ -107,10 +107,6 @@ class MaxPooling(_Pooling):
         """The values of ``x`` at the batch's winners."""
         xp, x = self._images(x)
         windows = self.windows
-        if context.index is not None:
-            chosen = _kernels.max_gather(x, context.index, windows.size, windows.stride)
-            if chosen is not None:
-                return chosen
         out = None
         won = context.winner_masks(windows.n_offsets)
         for mask, patch in zip(won, windows.patches(x, xp)):
@@ -124,9 +120,7 @@ class MaxPooling(_Pooling):
         windows = self.windows
         delta = as_images(delta, self.out_shape, xp)
         if context.index is not None:
-            out = _kernels.max_unpool(
-                delta, context.index, windows.size, windows.stride, self.in_shape
-            )
+            out = _kernels.max_unpool(delta, context.index, self.in_shape)
             if out is not None:
                 return out
         won = context.winner_masks(windows.n_offsets)
