@@ -18,7 +18,13 @@ threading layers they were slower, measured with ``benchmarks/bench_peers.py
 --threading`` (dfa, 784-800-800-10, ratio to ``MLPClassifier``: 0.52 on one
 thread, 0.64 on the ``workqueue`` layer, 2.4 on OpenMP, whose idle threads
 spin against OpenBLAS's): the matrix products already use every core, and
-one thread's pass over the weights is short.
+one thread's pass over the weights is short. Two plain threads, each running
+the kernel (which releases the GIL) over half of every large array, were no
+faster either (2026-12-05, the 2-core machine, the SGD step of a
+784-800-800-10 network's 1.27 million parameters: 0.32 to 0.35 ms against
+0.28 ms on one thread, and no gain right after a GEMM, when OpenBLAS's
+threads are still awake): the pass is memory-bound and the hand-off costs
+what the second core saves.
 
 The kernels apply to host NumPy arrays that are C-contiguous and share one
 dtype, which is what the estimators train on; arrays of other namespaces
