@@ -1,7 +1,8 @@
 """Issue 27, third pass of "nothing silent": the fused kernels' shape checks,
 the ``SKFA_NUMBA`` switch, the exported MLP's warm start with early
 stopping, channel-first images in ReconstructionDisplay, SHA256SUMS with
-directories, and ``load_mnist`` offline."""
+directories, ``load_mnist`` offline, and one copy of the state per
+``partial_fit`` call."""
 
 import math
 
@@ -146,6 +147,38 @@ def test_skfa_numba_with_another_value_is_a_clear_error(monkeypatch, digits):
     )
     with pytest.raises(ValueError, match=message):
         clf.fit(X[:50], y[:50])
+
+
+# -- item 12: a partial_fit call of one batch copies the state once
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_partial_fit_copies_the_state_once_a_call(digits, monkeypatch):
+    """The divergence guard's checkpoint is the one copy of a call (there
+    were two: the last epoch's and the best epoch's, taken apart); a fit
+    copies once more per epoch that another follows."""
+    from skfa.train.state import TrainState
+
+    copies = []
+    original = TrainState.copy
+
+    def counted(self):
+        copies.append(1)
+        return original(self)
+
+    monkeypatch.setattr(TrainState, "copy", counted)
+    X, _, y, _ = digits
+    clf = FeedbackAlignmentClassifier(hidden_layer_sizes=(16,), batch_size=100)
+    clf.partial_fit(X[:100], y[:100], classes=np.unique(y))
+    copies.clear()
+    for k in range(1, 6):
+        clf.partial_fit(X[100 * k : 100 * (k + 1)], y[100 * k : 100 * (k + 1)])
+    assert len(copies) == 5
+    copies.clear()
+    FeedbackAlignmentClassifier(
+        hidden_layer_sizes=(16,), max_iter=4, n_iter_no_change=10, tol=0.0
+    ).fit(X, y)
+    assert len(copies) == 4
 
 
 # -- item 5: the exported MLP continues as a genuine one
