@@ -137,6 +137,24 @@ def test_scale_only_control_by_hand():
         assert_allclose(deltas[i - 1], expected, rtol=1e-12, atol=1e-14)
 
 
+def test_jitter_is_a_crop_of_the_padded_image():
+    """nokland2019-les's augmentation: each image is itself shifted by the
+    crop's offset minus the padding, zeros coming in at the border, then
+    standardised; the offsets cover -2 .. 2 in both directions."""
+    rng = np.random.default_rng(0)
+    X = rng.random((400, 784)).astype(np.float32)
+    augment = reproduce._jitter(2, (0.5, 0.25))
+    out = augment(X, np.random.default_rng(1))
+    assert out.shape == X.shape and out.dtype == np.float32
+    top, left = np.random.default_rng(1).integers(0, 5, size=(2, 400))
+    assert set(top) == set(left) == {0, 1, 2, 3, 4}
+    for n in (0, 1, 2, 399):
+        padded = np.pad(X[n].reshape(28, 28), 2)
+        expected = padded[top[n] : top[n] + 28, left[n] : left[n] + 28]
+        assert_allclose(out[n].reshape(28, 28), (expected - 0.5) / 0.25, rtol=1e-6)
+    assert_allclose(augment(X, np.random.default_rng(1)), out)  # deterministic
+
+
 def test_lenet_runs_on_cifar10_files(tmp_path):
     """``--dataset cifar10`` trains the LeNet on CIFAR-10's python batches
     (tiny synthetic ones here): 3-channel 32x32 images, no paper figures."""
