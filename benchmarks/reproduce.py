@@ -997,7 +997,9 @@ def _fit_curve(params, settings, epochs, data, extra):
         augment,
     )
     best = int(np.argmin(curve))
-    train = 100 * (1 - model.score(X, y))
+    # the training images as the model saw them, less the jitter
+    seen = _standardised(X, extra["standardise"]) if "standardise" in extra else X
+    train = 100 * (1 - model.score(seen, y))
     details = (
         f"best epoch {curve[best]:.2f} at epoch {best + 1}; "
         f"train error {train:.2f} %; learning rate "
@@ -1021,13 +1023,16 @@ def _jitter(shift, standardise=None):
         rows = top[:, None] + np.arange(28)  # (m, 28)
         columns = left[:, None] + np.arange(28)
         out = padded[np.arange(m)[:, None, None], rows[:, :, None], columns[:, None, :]]
-        out = out.reshape(m, -1)
-        if standardise is not None:
-            mean, std = standardise
-            out = (out - mean) / std
-        return out.astype(X.dtype, copy=False)
+        out = out.reshape(m, -1).astype(X.dtype, copy=False)
+        return out if standardise is None else _standardised(out, standardise)
 
     return augment
+
+
+def _standardised(X, mean_std):
+    """``(X - mean) / std``, in ``X``'s dtype."""
+    mean, std = mean_std
+    return ((X - mean) / std).astype(X.dtype, copy=False)
 
 
 def _lenet_images(X, size):
@@ -1241,8 +1246,7 @@ def _load(exp, name, args):
         X, X_test = (_lenet_images(A, exp.extra["images"]) for A in (X, X_test))
     if "standardise" in exp.extra:
         # the training images are standardised after their jitter, each epoch
-        mean, std = exp.extra["standardise"]
-        X_test = ((X_test - mean) / std).astype(X_test.dtype)
+        X_test = _standardised(X_test, exp.extra["standardise"])
     return X, y, X_test, y_test
 
 
