@@ -29,6 +29,14 @@ import warnings
 
 import numpy as np
 
+#: Seconds of sleep before each pass (``--pause``), so that the previous
+#: system's BLAS threads have gone to sleep. OpenBLAS's threads spin on after
+#: a call, and half a second was not enough: with 0.5 s, a bare-GEMM pass
+#: took 0.79 s beside an MLPClassifier worker against 0.58 s alone, and skfa's
+#: dfa SGD pass 1.19 s against 0.70 s in one process; with 3 s, the bare GEMMs
+#: took 0.59 s and dfa 0.84 s (2026-12-05, the 2-core machine).
+PAUSE = 3.0
+
 
 def torch_importable():
     """Whether PyTorch can be imported (it is never a dependency of skfa).

@@ -58,7 +58,14 @@ import sys
 
 import _output
 import numpy as np
-from _rounds import check_quick, serve, time_in_rounds, torch_importable, within_rounds
+from _rounds import (
+    PAUSE,
+    check_quick,
+    serve,
+    time_in_rounds,
+    torch_importable,
+    within_rounds,
+)
 
 SKFA_RULES = ("bp", "fa", "dfa")
 TARGETS = (  # (system, reference, ratio it must stay under or at, strict)
@@ -298,7 +305,10 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--threads", type=int, default=1, help="per process")
     parser.add_argument(
-        "--pause", type=float, default=0.5, help="seconds between two systems"
+        "--pause",
+        type=float,
+        default=PAUSE,
+        help="seconds of sleep before each pass (default: %(default)s)",
     )
     parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out")
     parser.add_argument(

@@ -51,7 +51,14 @@ import sys
 
 import _output
 import numpy as np
-from _rounds import check_quick, serve, time_in_rounds, torch_importable, within_rounds
+from _rounds import (
+    PAUSE,
+    check_quick,
+    serve,
+    time_in_rounds,
+    torch_importable,
+    within_rounds,
+)
 
 SKFA_RULES = ("bp", "fa", "dfa")
 TARGETS = (
@@ -364,7 +371,10 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--solvers", nargs="+", default=["sgd", "adam"])
     parser.add_argument(
-        "--pause", type=float, default=0.5, help="seconds between two systems"
+        "--pause",
+        type=float,
+        default=PAUSE,
+        help="seconds of sleep before each pass (default: %(default)s)",
     )
     parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out")
     parser.add_argument(
