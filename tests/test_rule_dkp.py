@@ -6,14 +6,14 @@ import warnings
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
+from random_networks import random_tanh_pass
 from sklearn.exceptions import ConvergenceWarning
 
 from skfa import FeedbackAlignmentClassifier
 from skfa._compat import InvalidParameterError
 from skfa.feedback import DFA, DirectKolenPollack, Progress, Switch
 from skfa.layers import Conv2D, MaxPool2D
-from skfa.nn.build import dense_network
-from skfa.nn.forward import OutputError, forward_pass
+from skfa.nn.forward import OutputError
 
 UNITS = [6, 9, 8, 7, 4]  # three hidden layers, four outputs
 M = 11
@@ -29,15 +29,7 @@ def _fit(feedback, X, y, **params):
 
 
 def _forward(rng, dtype=np.float64):
-    coefs = [
-        (rng.standard_normal((a, b)) * 0.5).astype(dtype)
-        for a, b in zip(UNITS, UNITS[1:])
-    ]
-    intercepts = [(rng.standard_normal(b) * 0.1).astype(dtype) for b in UNITS[1:]]
-    X = rng.standard_normal((M, UNITS[0])).astype(dtype)
-    forward = forward_pass(
-        dense_network(UNITS, "tanh", "softmax"), X, coefs, intercepts, np
-    )
+    forward, coefs = random_tanh_pass(rng, UNITS, M, dtype)
     Y = np.eye(UNITS[-1], dtype=dtype)[rng.integers(0, UNITS[-1], M)]
     forward.output_error = OutputError("softmax", "log_loss", Y, None, M, np)
     return forward, forward.output_error(forward.h[-1]), Y, dict(enumerate(coefs, 1))

@@ -5,6 +5,7 @@ import warnings
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
+from random_networks import random_tanh_pass
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 
@@ -13,7 +14,7 @@ from skfa._compat import InvalidParameterError
 from skfa.feedback import DFA, SignDFA
 from skfa.layers import Conv2D, MaxPool2D
 from skfa.nn.build import dense_network
-from skfa.nn.forward import OutputError, forward_pass
+from skfa.nn.forward import OutputError
 
 UNITS = [6, 9, 8, 7, 4]  # three hidden layers, four outputs
 M = 11
@@ -22,15 +23,7 @@ M = 11
 def _forward(rng, out, targets, sample_weight=None, dtype=np.float64):
     """A forward pass of a random tanh network whose output is ``out``
     (replaced after the pass), with its output error set."""
-    coefs = [
-        (rng.standard_normal((a, b)) * 0.5).astype(dtype)
-        for a, b in zip(UNITS, UNITS[1:])
-    ]
-    intercepts = [(rng.standard_normal(b) * 0.1).astype(dtype) for b in UNITS[1:]]
-    X = rng.standard_normal((M, UNITS[0])).astype(dtype)
-    forward = forward_pass(
-        dense_network(UNITS, "tanh", "softmax"), X, coefs, intercepts, np
-    )
+    forward, coefs = random_tanh_pass(rng, UNITS, M, dtype)
     forward.h[-1] = out.astype(dtype)
     n = M if sample_weight is None else sample_weight.sum()
     forward.output_error = OutputError(
