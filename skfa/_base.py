@@ -32,6 +32,7 @@ from ._backend import (
 )
 from ._compat import HasMethods, Interval, Options, StrOptions, _check_sample_weight
 from ._fitted import check_architecture, optimizer_for, publish, start_state
+from ._threads import splitting
 from .feedback._backprop import BP
 from .feedback._base import (
     FeedbackRule,
@@ -236,18 +237,19 @@ class BaseFeedbackAlignment(BaseEstimator, ABC):
             )
             stochastic = self.solver in _STOCHASTIC_SOLVERS
             data = self._data_for(X, y, sample_weight, state.rng, xp, device)
-            if stochastic:
-                state.optimizer = optimizer_for(self, state, incremental)
-                # overflow is caught once per epoch, as divergence: no warning
-                # per batch
-                with np.errstate(over="ignore", invalid="ignore"):
-                    best = fit_stochastic(
-                        state, model, data, self._settings(incremental)
-                    )
-            else:
-                best = None
-                options = {"maxfun": self.max_fun, "maxiter": self.max_iter}
-                fit_lbfgs(state, model, data, {**options, "gtol": self.tol})
+            with splitting(network, xp):  # a convolution's batch over the cores
+                if stochastic:
+                    state.optimizer = optimizer_for(self, state, incremental)
+                    # overflow is caught once per epoch, as divergence: no warning
+                    # per batch
+                    with np.errstate(over="ignore", invalid="ignore"):
+                        best = fit_stochastic(
+                            state, model, data, self._settings(incremental)
+                        )
+                else:
+                    best = None
+                    options = {"maxfun": self.max_fun, "maxiter": self.max_iter}
+                    fit_lbfgs(state, model, data, {**options, "gtol": self.tol})
             state.network.release()
             if not all(bool(xp.all(xp.isfinite(w))) for w in state.params()):
                 raise ValueError(

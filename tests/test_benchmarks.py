@@ -201,18 +201,19 @@ def test_bench_conv_ratios_and_targets(bench_conv):
     times = {
         "MLPClassifier": [1.0, 1.0],
         "torch bp": [2.0, 4.0],
-        "bp fast": [3.0, 4.0],
+        "bp fast": [1.5, 3.2],
         "dfa fast": [2.0, 2.0],
     }
     assert bench_conv.within_rounds(times, "dfa fast", "torch bp") == 0.75
     args = type("Args", (), dict(samples=10, quick=True, threads=1, rounds=2))
     lines, verdicts = bench_conv.table(times, args)
-    assert verdicts == {("bp fast", "torch bp"): True, ("dfa fast", "torch bp"): True}
-    assert "| bp fast | 3.500 | 1.250 | 3.500 | torch bp <= 1.5: met |" in lines
+    assert verdicts == {("bp fast", "torch bp"): True, ("dfa fast", "torch bp"): False}
+    assert "| bp fast | 2.350 | 0.775 | 2.350 | torch bp <= 0.8: met |" in lines
+    assert "| dfa fast | 2.000 | 0.750 | 2.000 | torch bp <= 0.6: NOT met |" in lines
     assert bench_conv.verdict(1.0, 1.0, strict=True)[0] is False
     del times["torch bp"]
     lines, verdicts = bench_conv.table(times, args)
-    assert verdicts == {} and "| bp fast | 3.500 | n/a | 3.500 |  |" in lines
+    assert verdicts == {} and "| bp fast | 2.350 | n/a | 2.350 |  |" in lines
 
 
 def test_bench_conv_quick_in_processes(bench_conv, tmp_path, capsys):

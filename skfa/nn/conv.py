@@ -17,6 +17,10 @@ sample's delta as ``(F, H' * W')``:
                                         delta``, samples last, added back
                                         (col2im)
 ``weight_gradient(h, delta)``           ``sum_n delta_n @ cols(h)_n.T``
+                                        (for ``C * kh * kw >=
+                                        COLUMNS_FIRST``, the transposes
+                                        ``cols(h)_n @ delta_n.T``, which
+                                        OpenBLAS runs faster there)
 ``bias_gradient(delta, xp)``            ``delta`` summed over samples and
                                         positions
 ======================================  ======================================
@@ -30,14 +34,26 @@ and ``carry`` scatters back with one strided addition per kernel offset
 The input may also come as flat rows ``(m, C * H * W)`` (the first layer on
 flat images); the output is always ``(m, F, H', W')``, which rules that work
 on rows (DFA and its relatives) see as ``n_out = F * H' * W'`` values.
+
+On NumPy, each of these runs sample by sample, so a fit or a prediction
+splits the batch over BLAS's thread limit (:mod:`skfa._threads`: each part
+builds its columns and multiplies them while they are in its core's cache),
+with the same numbers on any number of threads. The columns of the last
+batch are kept for its weight gradient and their array is reused by the
+next batch of the same shape.
 """
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .._backend import asarray_like, is_numpy, namespace
+from .._threads import split
 from .dense import glorot
 from .windows import Windows, as_images, pair
+
+#: The kernel size ``C * kh * kw`` from which :meth:`Convolution.weight_gradient`
+#: multiplies each sample's columns by its delta rather than the other way.
+COLUMNS_FIRST = 128
 
 
 class Convolution:
@@ -71,6 +87,9 @@ class Convolution:
     """
 
     spec_name = "Conv2D"  # its name in skfa.layers
+    #: its NumPy work on a batch runs in parts over threads, inside
+    #: :func:`skfa._threads.splitting`
+    splits_batch = True
 
     def __init__(self, in_shape, filters, kernel_size, stride=1, padding=0):
         in_shape = tuple(int(v) for v in in_shape)
@@ -158,23 +177,43 @@ class Convolution:
 
         Keeps the columns of ``h`` for :meth:`weight_gradient` of the same
         batch (the training step's next use of them)."""
-        xp = namespace(h, W)
-        cols = self._columns(h, xp)
+        a, cols = self._convolve(h, W, b, keep=True)
         self._last = (h, cols)
-        a = self._convolve(cols, W, xp)
-        a += xp.reshape(b, (1, self.filters, 1, 1))
         return a
 
     def linear(self, x, W):
         """``conv(x, W)``: the forward map of a delta, without the bias."""
-        xp = namespace(x, W)
-        return self._convolve(self._columns(x, xp), W, xp)
+        return self._convolve(x, W, None, keep=False)[0]
 
-    def _convolve(self, cols, W, xp):
+    def _convolve(self, h, W, b, keep):
         # the kernel times each sample's (C * kh * kw, H' * W') columns: one
-        # batched GEMM whose (m, F, H' * W') result is the maps, contiguous
-        maps = xp.matmul(xp.reshape(W, (self.filters, -1)), cols)
-        return xp.reshape(maps, (cols.shape[0], *self.out_shape))
+        # GEMM a sample, whose (F, H' * W') result is its maps, contiguous;
+        # returns the maps and the columns
+        xp = namespace(h, W)
+        x = as_images(h, self.in_shape, xp)
+        m, F = x.shape[0], self.filters
+        kernel = xp.reshape(W, (F, -1))
+        bias = None if b is None else xp.reshape(b, (F, 1))
+        if not is_numpy(xp):
+            cols = self._columns(x, xp)
+            maps = xp.matmul(kernel, cols)
+            if bias is not None:
+                maps = maps + bias
+            return xp.reshape(maps, (m, *self.out_shape)), cols
+        # NumPy: the samples split over threads (skfa._threads), each part's
+        # columns built and multiplied while they are in its core's cache
+        cols = self._new_columns(m, x.dtype, reuse=keep)
+        maps = np.empty((m, F, cols.shape[2]), dtype=np.result_type(x, W))
+        x = self.windows.padded(x, xp)  # allocated here, not in the parts
+
+        def part(start, stop):
+            self._columns_into(x[start:stop], cols[start:stop])
+            np.matmul(kernel, cols[start:stop], out=maps[start:stop])
+            if bias is not None:
+                maps[start:stop] += bias
+
+        split(part, m)
+        return maps.reshape(m, *self.out_shape), cols
 
     def carrier(self, W):
         """``W``: the kernel, as :meth:`carry` takes it."""
@@ -187,27 +226,77 @@ class Convolution:
         ``carrier_shape`` in its place), of shape ``(m, C, H, W)``."""
         xp = namespace(delta, M)
         m = delta.shape[0]
+        maps = self._delta_maps(delta, xp)
+        kernel = xp.permute_dims(xp.reshape(M, (self.filters, -1)), (1, 0))
+        dtype = xp.result_type(maps, kernel)
+        images = xp.empty((m, *self.in_shape), dtype=dtype)
+        if not is_numpy(xp):
+            self._carry_into(maps, kernel, images, xp)
+            return images
+
+        def part(start, stop):
+            self._carry_into(maps[start:stop], kernel, images[start:stop], xp)
+
+        split(part, m)  # NumPy: the samples split over threads
+        return images
+
+    def _carry_into(self, maps, kernel, images, xp):
         # the delta as (F, H' * W' * m), samples last: one GEMM gives every
         # column as (C * kh * kw, H' * W' * m), which col2im adds back in long
-        # contiguous runs
-        samples_last = xp.permute_dims(self._delta_maps(delta, xp), (1, 2, 0))
-        kernel = xp.permute_dims(xp.reshape(M, (self.filters, -1)), (1, 0))
+        # contiguous runs, then written into images (m, C, H, W)
+        samples_last = xp.permute_dims(maps, (1, 2, 0))
         cols = kernel @ xp.reshape(samples_last, (self.filters, -1))
-        return self._col2im(cols, m, xp)
+        images[...] = self._col2im(cols, maps.shape[0], xp)
 
     def weight_gradient(self, h, delta):
         """The sum over samples of ``delta_n @ cols(h)_n.T``, of the kernel's
         shape ``(F, C, kh, kw)``."""
         xp = namespace(h, delta)
         last = getattr(self, "_last", (None, None))
-        if last[0] is h:  # the batch of the last forward: its columns
-            cols = last[1]
+        cols = last[1] if last[0] is h else None  # the last forward's batch
+        maps = self._delta_maps(delta, xp)
+        if not is_numpy(xp):
+            if cols is None:
+                cols = self._columns(as_images(h, self.in_shape, xp), xp)
+            per_sample = xp.matmul(maps, xp.permute_dims(cols, (0, 2, 1)))
+            return xp.reshape(xp.sum(per_sample, axis=0), self.weight_shape)
+        m, F, K = maps.shape[0], self.filters, self.fan_in
+        dtype = np.result_type(maps, h.dtype)
+        x = None
+        if cols is None:  # another batch: its columns, made part by part
+            x = self.windows.padded(as_images(h, self.in_shape, xp), xp)
+            cols = self._new_columns(m, x.dtype)
+        # each sample's (F, K) product as delta_n @ cols_n.T or, for long
+        # columns, its transpose cols_n @ delta_n.T (with the delta made
+        # (H' * W', F) first): OpenBLAS's small-matrix kernels run the second
+        # 1.4 to 2.7 times as fast at K = C * kh * kw >= 144 and the first
+        # 1.5 to 3 times as fast at K <= 72 (one core, batch 128, 2026-12-05)
+        by_columns = K >= COLUMNS_FIRST
+        if by_columns:
+            per_sample = np.empty((m, K, F), dtype=dtype)
+            delta_t = np.empty((m, maps.shape[2], F), dtype=maps.dtype)
         else:
-            cols = self._columns(h, xp)
-        per_sample = xp.matmul(
-            self._delta_maps(delta, xp), xp.permute_dims(cols, (0, 2, 1))
-        )
-        return xp.reshape(xp.sum(per_sample, axis=0), self.weight_shape)
+            per_sample = np.empty((m, F, K), dtype=dtype)
+
+        def part(start, stop):
+            if x is not None:
+                self._columns_into(x[start:stop], cols[start:stop])
+            if by_columns:
+                delta_t[start:stop] = maps[start:stop].transpose(0, 2, 1)
+                np.matmul(
+                    cols[start:stop], delta_t[start:stop], out=per_sample[start:stop]
+                )
+            else:
+                np.matmul(
+                    maps[start:stop],
+                    cols[start:stop].transpose(0, 2, 1),
+                    out=per_sample[start:stop],
+                )
+
+        split(part, m)
+        # summed once the parts are done: one order whatever the split
+        total = np.sum(per_sample, axis=0)
+        return (total.T if by_columns else total).reshape(self.weight_shape)
 
     def bias_gradient(self, delta, xp):
         """``delta`` summed over the samples and the positions: ``(F,)``."""
@@ -219,32 +308,47 @@ class Convolution:
         # (m, F, H' * W'): a view of the delta as maps, or as rows
         return xp.reshape(delta, (delta.shape[0], self.filters, -1))
 
-    def _columns(self, h, xp):
-        # (m, C * kh * kw, H' * W'): each sample's columns, in W's (C, kh, kw)
-        # order, of images, flat rows or a sparse matrix of them
-        x = as_images(h, self.in_shape, xp)
+    def _window_view(self, x):
+        # NumPy: a view (m, C, kh, kw, H', W') of the images x, padded
+        # already, in W's (C, kh, kw) order; copying it reads whole rows of
+        # the input
         (kh, kw), (sh, sw) = self.kernel_size, self.stride
-        _, out_h, out_w = self.out_shape
+        out_h, out_w = self.windows.out_hw
+        windows = sliding_window_view(x, (kh, kw), axis=(2, 3))
+        windows = windows[
+            :, :, : sh * (out_h - 1) + 1 : sh, : sw * (out_w - 1) + 1 : sw
+        ]
+        return windows.transpose(0, 1, 4, 5, 2, 3)
+
+    def _new_columns(self, m, dtype, reuse=False):
+        # NumPy: room for m samples' columns, (m, C * kh * kw, H' * W'); with
+        # reuse, the kept columns of the last batch where they fit: a step
+        # then allocates no batch-sized buffer, whose release by the OS costs
+        # a multi-threaded process more than the copy
+        out_h, out_w = self.windows.out_hw
+        shape = (m, self.fan_in, out_h * out_w)
+        last = getattr(self, "_last", (None, None))[1]
+        if reuse and last is not None and last.shape == shape and last.dtype == dtype:
+            return last
+        return np.empty(shape, dtype=dtype)
+
+    def _columns_into(self, x, cols):
+        # NumPy: the columns of images x (m, C, H, W), written into cols
+        # (m, C * kh * kw, H' * W')
+        windows = self._window_view(x)
+        cols.reshape(windows.shape)[...] = windows
+
+    def _columns(self, x, xp):
+        # other namespaces: (m, C * kh * kw, H' * W'), each sample's columns,
+        # from one strided slice per kernel offset, stacked as (m, C, kh * kw,
+        # H', W')
         m, C = x.shape[:2]
-        if is_numpy(xp):
-            # a view (m, C, H', W', kh, kw); the reshape below makes the copy,
-            # reading whole rows of the input
-            windows = sliding_window_view(
-                self.windows.padded(x, xp), (kh, kw), axis=(2, 3)
-            )
-            windows = windows[
-                :, :, : sh * (out_h - 1) + 1 : sh, : sw * (out_w - 1) + 1 : sw
-            ]
-            windows = windows.transpose(0, 1, 4, 5, 2, 3)
-        else:
-            # other namespaces: one strided slice per kernel offset, stacked
-            # as (m, C, kh * kw, H', W')
-            windows = xp.stack(self.windows.patches(x, xp), axis=2)
-        return xp.reshape(windows, (m, C * kh * kw, out_h * out_w))
+        windows = xp.stack(self.windows.patches(x, xp), axis=2)
+        return xp.reshape(windows, (m, C * self.windows.n_offsets, -1))
 
     def _col2im(self, cols, m, xp):
         # (C * kh * kw, H' * W' * m) columns added back where they were read
-        # from: (m, C, H, W), C-contiguous
+        # from: (m, C, H, W), a strided view
         C = self.in_shape[0]
         _, out_h, out_w = self.out_shape
         n_offsets = self.windows.n_offsets
@@ -256,6 +360,4 @@ class Convolution:
             xp,
             samples_last=True,
         )
-        images = xp.empty((m, *self.in_shape), dtype=cols.dtype)
-        images[...] = xp.permute_dims(summed, (3, 0, 1, 2))
-        return images
+        return xp.permute_dims(summed, (3, 0, 1, 2))

@@ -1,6 +1,7 @@
 """The forward pass, and what a feedback rule may read from it."""
 
 from .._activations import ACTIVATIONS
+from .._threads import splitting
 from .dense import as_rows
 from .dropout import Dropout
 from .losses import OUTPUT_ERRORS
@@ -227,10 +228,13 @@ def predict_output(network, X, coefs, intercepts, xp, first=1, last=None):
         return h
 
     n = X.shape[0]
-    if n <= PREDICT_CHUNK or not network.kinds():
-        out = output(X)
-    else:
-        chunks = range(0, n, PREDICT_CHUNK)
-        out = xp.concat([output(X[start : start + PREDICT_CHUNK]) for start in chunks])
+    with splitting(network, xp):  # a convolution's batch over the cores
+        if n <= PREDICT_CHUNK or not network.kinds():
+            out = output(X)
+        else:
+            chunks = range(0, n, PREDICT_CHUNK)
+            out = xp.concat(
+                [output(X[start : start + PREDICT_CHUNK]) for start in chunks]
+            )
     network.release()  # a fitted model keeps nothing of the data it predicted
     return out
