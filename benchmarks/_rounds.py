@@ -2,12 +2,14 @@
 
 Not a benchmark itself. The reference harness, whose ratios to
 ``MLPClassifier`` are the speed figures skfa states: ``bench_peers.py``
-(dense networks) and ``bench_conv.py`` (LeNet) run every system in a worker
-process of its own (the script again, with ``--worker NAME``): the worker
-loads the data, builds its model, makes one warm-up pass and says ``ready``;
-then the systems take turns, one pass each per round, so that the machine's
-drift hits them alike. A round sends each worker ``run`` and reads back the
-seconds of its pass as JSON; closing a worker's standard input ends it.
+(dense networks) and ``bench_conv.py`` (LeNet) run every system in worker
+processes of its own (the script again, with ``--worker NAME``): a worker
+loads the data, builds its model, makes one warm-up pass and says
+``ready``. The systems take turns, one pass each per round, so that the
+machine's drift hits them alike, and each round starts a fresh worker for
+each system (:func:`time_in_rounds` says why). The harness sends a worker
+``run`` and reads back the seconds of its pass as JSON; closing the
+worker's standard input ends it.
 
 ``interleaved_epochs`` is the lighter harness of ``bench_depth.py`` and
 ``bench_methods.py``, which compare many models among themselves: every model
@@ -29,13 +31,12 @@ import warnings
 
 import numpy as np
 
-#: Seconds of sleep before each pass (``--pause``), so that the previous
-#: system's BLAS threads have gone to sleep. OpenBLAS's threads spin on after
-#: a call, and half a second was not enough: with 0.5 s, a bare-GEMM pass
-#: took 0.79 s beside an MLPClassifier worker against 0.58 s alone, and skfa's
-#: dfa SGD pass 1.19 s against 0.70 s in one process; with 3 s, the bare GEMMs
-#: took 0.59 s and dfa 0.84 s (2026-12-05, the 2-core machine).
-PAUSE = 3.0
+#: Seconds of sleep between a worker's warm-up and its timed pass
+#: (``--pause``). The previous system's worker has exited by then, threads and
+#: all: when workers stayed alive between rounds, OpenBLAS's threads of the
+#: last one still spun half a second after its pass (a bare-GEMM pass took
+#: 0.79 s beside an MLPClassifier worker with a 0.5 s pause, 0.59 s with 3 s).
+PAUSE = 0.5
 
 
 def torch_importable():
@@ -98,11 +99,16 @@ def serve(one_pass):
 
 
 def time_in_rounds(command, systems, rounds, pause, label="", environment=None):
-    """Time every system in its own worker process over interleaved rounds.
+    """Time every system in worker processes of its own over interleaved rounds.
 
-    The workers start one at a time, so that no warm-up overlaps another, and
-    each is waited for until it says ``ready``. Every worker is closed at the
-    end, and also when a worker fails to start or a round fails.
+    Each round starts a fresh worker for each system in turn, lets it warm
+    up, times one pass and closes it before the next system's worker
+    starts: no two workers are alive at once, so no idle worker's threads
+    or memory touch a pass, and a process's own luck (where its memory
+    lands) is one round's rather than every round's. Two MLPClassifier
+    workers, started one after the other on the idle machine, took 1.74
+    and 1.20 s a pass, each steady over six passes (2026-12-05): with the
+    same workers in every round, that luck was baked into every ratio.
 
     Parameters
     ----------
@@ -112,10 +118,10 @@ def time_in_rounds(command, systems, rounds, pause, label="", environment=None):
     systems : dict
         Each system's name and the environment variables of its process.
     rounds : int
-        How many passes each system makes, one per round.
+        How many passes each system makes, one per round, each in a new
+        process.
     pause : float
-        Seconds of sleep before each pass, so that the previous system's
-        threads go idle.
+        Seconds of sleep between a worker's warm-up and its timed pass.
     label : str, default=""
         Put before the line ``round i/n done`` printed after each round.
     environment : dict, optional
@@ -133,8 +139,8 @@ def time_in_rounds(command, systems, rounds, pause, label="", environment=None):
     RuntimeError
         When a worker does not say ``ready``.
     """
-    workers = {}
-    try:
+    times = {name: [] for name in systems}
+    for round_ in range(rounds):
         for name, env in systems.items():
             process = subprocess.Popen(
                 [*command, "--worker", name],
@@ -143,21 +149,17 @@ def time_in_rounds(command, systems, rounds, pause, label="", environment=None):
                 text=True,
                 env={**os.environ, **(environment or {}), **env},
             )
-            workers[name] = process
-            if process.stdout.readline().strip() != "ready":
-                raise RuntimeError(f"the worker of {name!r} failed to start")
-        times = {name: [] for name in systems}
-        for round_ in range(rounds):
-            for name, process in workers.items():
-                time.sleep(pause)  # the previous system's threads go idle
+            try:
+                if process.stdout.readline().strip() != "ready":
+                    raise RuntimeError(f"the worker of {name!r} failed to start")
+                time.sleep(pause)
                 process.stdin.write("run\n")
                 process.stdin.flush()
                 times[name].append(json.loads(process.stdout.readline()))
-            print(f"{label}round {round_ + 1}/{rounds} done", flush=True)
-    finally:
-        for process in workers.values():
-            process.stdin.close()
-            process.wait()
+            finally:
+                process.stdin.close()
+                process.wait()
+        print(f"{label}round {round_ + 1}/{rounds} done", flush=True)
     return times
 
 

@@ -29,11 +29,12 @@ Threads: every process gets ``--threads`` threads (default 1):
 ``NUMBA_NUM_THREADS`` in its environment and ``torch.set_num_threads``, so
 that skfa's BLAS and PyTorch's kernels use as many cores.
 
-Every system runs in a process of its own, loads the data, builds its model
-and makes one warm-up pass (numba's compilation, the first allocations); then
-the systems take turns, one pass each per round, over ``--rounds`` rounds, so
-that the machine's drift hits them alike (``_rounds.py``: the reference
-harness, as in ``bench_peers.py``). The table gives each system's median pass
+Every system runs in processes of its own: the systems take turns, one pass
+each per round, over ``--rounds`` rounds, so that the machine's drift hits
+them alike, and each pass is a fresh process's, after it loaded the data,
+built its model and made one warm-up pass (numba's compilation, the first
+allocations; ``_rounds.py``: the reference harness, as in
+``bench_peers.py``). The table gives each system's median pass
 time and the medians over rounds of its ratios to torch bp and to
 ``MLPClassifier`` within the round. A run writes its table, with the command,
 the commit, the machine and the load average, to a file in a new temporary

@@ -160,7 +160,10 @@ def test_bench_peers_report(bench_peers):
         ("dfa fast", "MLPClassifier"): True,
         ("dfa fast", "bare GEMMs"): False,
     }
-    assert "- dfa fast / bare GEMMs: 1.500 (target <= 1.3): NOT met" in lines
+    assert "- dfa fast / bare GEMMs: 1.500 (target <= 1.25): NOT met" in lines
+    assert "- dfa fast / MLPClassifier: 0.500 (target <= 0.5): met" in lines
+    lines, verdicts = bench_peers.report("adam", times, args)
+    assert verdicts[("dfa fast", "MLPClassifier")] is False  # 0.45 under Adam
 
 
 @pytest.fixture
