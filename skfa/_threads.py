@@ -60,21 +60,27 @@ def n_threads():
 def splitting(network, xp):
     """Within: ``network``'s layers split their batches over BLAS's thread
     limit, BLAS on one thread; a no-op without such layers, on another
-    namespace than NumPy's, or with one thread allowed."""
+    namespace than NumPy's, or with one thread allowed, as inside another
+    such context (a fit in another thread, say, which then has the cores)."""
     splits = any(
         getattr(block.weighted, "splits_batch", False)
         for block in network.layers.values()
     )
-    threads = n_threads() if splits and is_numpy(xp) else 1
-    if threads == 1:
+    with _lock:  # reading the limit and lowering it, as one step
+        threads = n_threads() if splits and is_numpy(xp) else 1
+        limiter = None
+        if threads > 1:
+            limiter = _controller().limit(limits=1, user_api="blas")
+    if limiter is None:
         yield
         return
     token = _parts.set(threads)
     try:
-        with _controller().limit(limits=1, user_api="blas"):
-            yield
+        yield
     finally:
         _parts.reset(token)
+        with _lock:
+            limiter.restore_original_limits()
 
 
 def _executor(workers):

@@ -176,3 +176,34 @@ def test_a_fit_gives_the_same_model_on_any_number_of_threads():
     for a, b in zip(one.coefs_ + one.intercepts_, two.coefs_ + two.intercepts_):
         assert_array_equal(a, b)
     assert_array_equal(one.predict_proba(X), two.predict_proba(X))
+
+
+def test_concurrent_fits_leave_the_blas_limit_as_it_was():
+    """Fits in several threads: the first to start lowers BLAS to one thread
+    and splits, the others find one thread and do not; the limit is back
+    when they are done, whatever the order they end in."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    X, y = load_digits(return_X_y=True)
+    X = X[:200] / 16
+
+    def fit(seed):
+        return FeedbackAlignmentClassifier(
+            hidden_layer_sizes=(Conv2D(2, 3), 8),
+            input_shape=(1, 8, 8),
+            batch_size=32,
+            max_iter=2 + seed,
+            random_state=seed,
+        ).fit(X, y[:200])
+
+    with threadpool_limits(2, user_api="blas"):
+        with ThreadPoolExecutor(4) as pool:
+            models = list(pool.map(fit, range(4)))
+        assert set(_blas_threads()) == {2}
+        with _threads.splitting(_conv_network(), np):
+            with _threads.splitting(_conv_network(), np):  # nested: a no-op
+                assert set(_blas_threads()) == {1}
+            assert set(_blas_threads()) == {1}
+            assert _parts(64) == [(0, 32), (32, 64)]
+        assert set(_blas_threads()) == {2}
+    assert all(hasattr(m, "coefs_") for m in models)
