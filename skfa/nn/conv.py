@@ -322,14 +322,15 @@ class Convolution:
 
     def _new_columns(self, m, dtype, reuse=False):
         # NumPy: room for m samples' columns, (m, C * kh * kw, H' * W'); with
-        # reuse, the kept columns of the last batch where they fit: a step
-        # then allocates no batch-sized buffer, whose release by the OS costs
-        # a multi-threaded process more than the copy
+        # reuse, the kept columns of the last batch where they fit (dropped
+        # as the last batch's first, since they are about to be overwritten):
+        # a step then allocates no batch-sized buffer
         out_h, out_w = self.windows.out_hw
         shape = (m, self.fan_in, out_h * out_w)
-        last = getattr(self, "_last", (None, None))[1]
-        if reuse and last is not None and last.shape == shape and last.dtype == dtype:
-            return last
+        if reuse:
+            _, last = self.__dict__.pop("_last", (None, None))
+            if last is not None and last.shape == shape and last.dtype == dtype:
+                return last
         return np.empty(shape, dtype=dtype)
 
     def _columns_into(self, x, cols):
