@@ -40,7 +40,9 @@ MIN_PART = 8
 
 _parts = contextvars.ContextVar("skfa_batch_parts", default=1)
 _lock = threading.Lock()
-_pool = {}  # process id -> (executor, workers): a forked child makes its own
+# (process id, executor, workers): a forked child finds another id and
+# makes its own executor
+_pool = (None, None, 0)
 
 
 @functools.cache
@@ -84,14 +86,14 @@ def splitting(network, xp):
 
 
 def _executor(workers):
+    global _pool
     with _lock:
-        pool, size = _pool.get(os.getpid(), (None, 0))
-        if size < workers:
-            if pool is not None:
+        pid, pool, size = _pool
+        if pid != os.getpid() or size < workers:
+            if pid == os.getpid():
                 pool.shutdown(wait=False)
             pool = ThreadPoolExecutor(workers, thread_name_prefix="skfa-batch")
-            _pool.clear()
-            _pool[os.getpid()] = (pool, workers)
+            _pool = (os.getpid(), pool, workers)
         return pool
 
 
