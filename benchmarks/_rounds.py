@@ -4,8 +4,9 @@ Not a benchmark itself. The reference harness, whose ratios to
 ``MLPClassifier`` are the speed figures skfa states: ``bench_peers.py``
 (dense networks) and ``bench_conv.py`` (LeNet) run every system in worker
 processes of its own (the script again, with ``--worker NAME``): a worker
-loads the data, builds its model, makes one warm-up pass and says
-``ready``. The systems take turns, one pass each per round, so that the
+loads the data, builds its model, makes one warm-up pass, probes how
+far apart the machine's cores are (:func:`cores_probe`) and says ``ready``
+with the probe's figure. The systems take turns, one pass each per round, so that the
 machine's drift hits them alike, and each round starts a fresh worker for
 each system (:func:`time_in_rounds` says why). The harness sends a worker
 ``run`` and reads back the seconds of its pass as JSON; closing the
@@ -37,6 +38,10 @@ import numpy as np
 #: last one still spun half a second after its pass (a bare-GEMM pass took
 #: 0.79 s beside an MLPClassifier worker with a 0.5 s pause, 0.59 s with 3 s).
 PAUSE = 0.5
+
+#: A probe figure (:func:`cores_probe`) under which a worker found the
+#: machine's cores near each other (sharing a cache).
+NEAR = 4.0
 
 
 def torch_importable():
@@ -74,12 +79,57 @@ def check_quick(parser, args):
         parser.error("--data DIR (the MNIST IDX files) is needed without --quick")
 
 
-def serve(one_pass):
-    """A worker's loop: warm up, say ``ready``, then time a pass per request.
+def cores_probe(repeats=7):
+    """How much dearer a write is when BLAS's threads on other cores just read
+    the data: the probe of the machine's phases.
 
-    Every line ``run`` on standard input makes one pass and prints its
-    seconds as JSON; any other line, or the end of the input, stops the loop.
-    Warnings are silenced throughout.
+    The median time of ``W += 1`` on a 784 x 800 float32 ``W`` right after
+    ``A @ W`` (batch 128) on two BLAS threads, over the same right after
+    ``A @ W`` on one. The first write must take back every cache line that
+    the other core read. On the 2-core VM that the results come from this
+    is about 1.5 when its two cores share a cache and about 16 when they
+    do not (2026-12-05): the machine switches between the two for seconds
+    to minutes at a time, and in the second state every pass that hands
+    data between cores slows, element-wise passes after a multi-threaded
+    product most (skfa's SGD update of a 784 x 800 layer: 0.22 against 1.3
+    to 1.5 ms, in the same process minutes apart). About 25 ms.
+
+    Parameters
+    ----------
+    repeats : int, default=7
+        Writes timed on each side.
+
+    Returns
+    -------
+    float
+        The ratio; near 1 where BLAS runs on one thread only.
+    """
+    from threadpoolctl import threadpool_limits
+
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((128, 784), dtype=np.float32)
+    W = rng.standard_normal((784, 800), dtype=np.float32)
+
+    def write_after_product(threads):
+        seconds = []
+        with threadpool_limits(threads, user_api="blas"):
+            for _ in range(repeats):
+                A @ W
+                start = time.perf_counter()
+                np.add(W, 1.0, out=W)
+                seconds.append(time.perf_counter() - start)
+        return statistics.median(seconds)
+
+    return write_after_product(2) / write_after_product(1)
+
+
+def serve(one_pass):
+    """A worker's loop: warm up, probe, say ``ready``, then time a pass per request.
+
+    The line ``ready P`` gives :func:`cores_probe`'s figure ``P``, taken
+    after the warm-up. Every line ``run`` on standard input then makes one
+    pass and prints its seconds as JSON; any other line, or the end of the
+    input, stops the loop. Warnings are silenced throughout.
 
     Parameters
     ----------
@@ -89,7 +139,7 @@ def serve(one_pass):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         one_pass()  # the warm-up: compilation, first allocations, caches
-        print("ready", flush=True)
+        print(f"ready {cores_probe()!r}", flush=True)
         for line in sys.stdin:
             if line.strip() != "run":
                 break
@@ -133,6 +183,9 @@ def time_in_rounds(command, systems, rounds, pause, label="", environment=None):
     times : dict
         Each system's name and the list of its pass times in seconds, one a
         round.
+    probes : dict
+        Each system's name and the list of its workers' :func:`cores_probe`
+        figures, one a round.
 
     Raises
     ------
@@ -140,6 +193,7 @@ def time_in_rounds(command, systems, rounds, pause, label="", environment=None):
         When a worker does not say ``ready``.
     """
     times = {name: [] for name in systems}
+    probes = {name: [] for name in systems}
     for round_ in range(rounds):
         for name, env in systems.items():
             process = subprocess.Popen(
@@ -150,8 +204,10 @@ def time_in_rounds(command, systems, rounds, pause, label="", environment=None):
                 env={**os.environ, **(environment or {}), **env},
             )
             try:
-                if process.stdout.readline().strip() != "ready":
+                word, _, probe = process.stdout.readline().partition(" ")
+                if word != "ready":
                     raise RuntimeError(f"the worker of {name!r} failed to start")
+                probes[name].append(float(probe))
                 time.sleep(pause)
                 process.stdin.write("run\n")
                 process.stdin.flush()
@@ -160,10 +216,10 @@ def time_in_rounds(command, systems, rounds, pause, label="", environment=None):
                 process.stdin.close()
                 process.wait()
         print(f"{label}round {round_ + 1}/{rounds} done", flush=True)
-    return times
+    return times, probes
 
 
-def within_rounds(times, name, reference):
+def within_rounds(times, name, reference, rounds=None):
     """The median over rounds of ``name``'s time over ``reference``'s in the round.
 
     Parameters
@@ -172,13 +228,71 @@ def within_rounds(times, name, reference):
         Each system's name and its pass times, one a round.
     name, reference : str
         The system and the one it is measured against.
+    rounds : list of int, optional
+        Only these rounds (indices); all by default.
 
     Returns
     -------
     float
         The median of the rounds' ratios.
     """
-    return statistics.median(a / b for a, b in zip(times[name], times[reference]))
+    pairs = list(zip(times[name], times[reference]))
+    if rounds is not None:
+        pairs = [pairs[k] for k in rounds]
+    return statistics.median(a / b for a, b in pairs)
+
+
+def near_rounds(probes):
+    """The rounds in which every worker found the cores near: each
+    :func:`cores_probe` figure under :data:`NEAR`.
+
+    Parameters
+    ----------
+    probes : dict
+        Each system's name and its workers' probe figures, one a round.
+
+    Returns
+    -------
+    list of int
+        The indices of those rounds.
+    """
+    rounds = zip(*probes.values())
+    return [k for k, figures in enumerate(rounds) if max(figures) < NEAR]
+
+
+def placement_lines(times, probes, pairs):
+    """Markdown lines on the cores' placement during the run: the probe's
+    figures, how many rounds had the cores near throughout, and each ratio of
+    ``pairs`` (``(name, reference)``) over those rounds alone when some
+    rounds had them near and some not.
+
+    Parameters
+    ----------
+    times, probes : dict
+        :func:`time_in_rounds`'s results.
+    pairs : list of tuple of str
+        The ratios to restate, ``(name, reference)``; pairs with a system
+        not in ``times`` are passed over.
+
+    Returns
+    -------
+    list of str
+    """
+    figures = sorted(f for values in probes.values() for f in values)
+    near = near_rounds(probes)
+    n_rounds = len(next(iter(times.values())))
+    lines = [
+        f"- cores probe (`_rounds.cores_probe`: about 1.5 with the VM's cores "
+        f"near, 16 far): median {statistics.median(figures):.1f}, "
+        f"{figures[0]:.1f} to {figures[-1]:.1f}; every pass near (under "
+        f"{NEAR:g}) in {len(near)} of {n_rounds} rounds"
+    ]
+    if 0 < len(near) < n_rounds:
+        for name, reference in pairs:
+            if name in times and reference in times:
+                ratio = within_rounds(times, name, reference, near)
+                lines.append(f"  - {name} / {reference} over those rounds: {ratio:.3f}")
+    return lines
 
 
 def interleaved_epochs(models, X, y, epochs, chunks=1):

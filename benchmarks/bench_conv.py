@@ -63,6 +63,7 @@ import numpy as np
 from _rounds import (
     PAUSE,
     check_quick,
+    placement_lines,
     serve,
     time_in_rounds,
     torch_importable,
@@ -235,7 +236,8 @@ def worker(args):
 
 
 def run(args):
-    """Time every system over interleaved rounds; return ``{name: [seconds]}``."""
+    """Time every system over interleaved rounds; return ``{name: [seconds]}``
+    and ``{name: [cores probe]}`` (:func:`_rounds.time_in_rounds`)."""
     names = systems(torch_importable() and not args.no_torch, plain=not args.no_plain)
     if args.systems:  # a subset, MLPClassifier always (the reference)
         names = {
@@ -255,8 +257,11 @@ def verdict(ratio, target, strict):
     return met, f"{'<' if strict else '<='} {target}: {'met' if met else 'NOT met'}"
 
 
-def table(times, args):
-    """The markdown lines of the setting, the table and the targets; the verdicts."""
+def table(times, args, probes=None):
+    """The markdown lines of the setting, the table and the targets; the verdicts.
+
+    With ``probes`` (the workers' :func:`_rounds.cores_probe` figures), a
+    line on the cores' placement follows (see ``bench_peers.report``)."""
     targets = {name: (ref, t, strict) for name, ref, t, strict in TARGETS}
     lines = [
         f"LeNet (conv 6@5x5 pad 2, pool 2, conv 16@5x5, pool 2, 120, 10), tanh, "
@@ -296,6 +301,9 @@ def table(times, args):
             )
         else:
             lines.append(f"- {name} / {reference}: not measured ({reference} absent)")
+    if probes is not None:
+        pairs = [(name, reference) for name, reference, _, _ in TARGETS]
+        lines += placement_lines(times, probes, pairs)
     return lines, verdicts
 
 
@@ -337,8 +345,8 @@ def main(argv=None):
         parser.error(f"unknown systems {sorted(unknown)}; known: {list(systems(True))}")
     path = _output.results_path(args.out, "bench_conv.md")
     load_before = os.getloadavg()
-    times = run(args)
-    lines, verdicts = table(times, args)
+    times, probes = run(args)
+    lines, verdicts = table(times, args, probes)
     print()
     print("\n".join(lines))
     title = "bench_conv.py: LeNet training speed, skfa against PyTorch CPU"

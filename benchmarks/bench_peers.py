@@ -55,6 +55,7 @@ import numpy as np
 from _rounds import (
     PAUSE,
     check_quick,
+    placement_lines,
     serve,
     time_in_rounds,
     torch_importable,
@@ -324,7 +325,8 @@ def worker(args):
 
 
 def run(solver, args):
-    """Time every system over interleaved rounds; return ``{name: [seconds]}``."""
+    """Time every system over interleaved rounds; return ``{name: [seconds]}``
+    and ``{name: [cores probe]}`` (:func:`_rounds.time_in_rounds`)."""
     torch_available = torch_importable() and not args.no_torch
     names = systems(torch_available, args.rules, plain=not args.no_plain)
     base = [sys.executable, os.path.abspath(__file__), "--solver", solver]
@@ -333,8 +335,13 @@ def run(solver, args):
     return time_in_rounds(base, names, args.rounds, args.pause, label=f"{solver}: ")
 
 
-def report(solver, times, args):
-    """The markdown lines of one solver's setting, table and targets; the verdicts."""
+def report(solver, times, args, probes=None):
+    """The markdown lines of one solver's setting, table and targets; the verdicts.
+
+    With ``probes`` (the workers' :func:`_rounds.cores_probe` figures), a
+    line on the cores' placement follows the targets, and the targets'
+    ratios over the rounds with the cores near throughout when there were
+    both kinds of round (the verdicts stay those of all rounds)."""
     params = settings(solver, args.quick)
     lines = [
         f"## solver={solver!r}",
@@ -362,6 +369,9 @@ def report(solver, times, args):
             f"- {name} / {reference}: {ratio:.3f} (target <= {target}): "
             f"{'met' if met else 'NOT met'}"
         )
+    if probes is not None:
+        pairs = [(name, reference) for name, reference, _ in TARGETS]
+        lines += placement_lines(times, probes, pairs)
     return lines, verdicts
 
 
@@ -407,7 +417,8 @@ def main(argv=None):
     load_before = os.getloadavg()
     verdicts, lines = {}, []
     for solver in args.solvers:
-        table, verdicts[solver] = report(solver, run(solver, args), args)
+        times, probes = run(solver, args)
+        table, verdicts[solver] = report(solver, times, args, probes)
         print("\n" + "\n".join(table), flush=True)
         lines += [*table, ""]
     title = "bench_peers.py: skfa's training speed against MLPClassifier and PyTorch"

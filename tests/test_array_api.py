@@ -241,3 +241,20 @@ def test_without_dispatch_numpy_is_unchanged(data):
     clf = FeedbackAlignmentClassifier(**SETTINGS).fit(X, y)
     assert all(isinstance(W, np.ndarray) for W in clf.coefs_ + clf.feedback_weights_)
     assert isinstance(clf.predict_proba(X), np.ndarray)
+
+
+def test_numpy_arrays_get_numpy_namespace_with_dispatch_on_or_off():
+    # the shortcut for plain ndarrays (no configuration read) gives what the
+    # general rule gives: array-api-compat's NumPy on the CPU, either way
+    from skfa._backend import namespace_and_device
+
+    a, b = np.ones(3), np.zeros((2, 2), dtype=np.float32)
+    for dispatch in (False, True):
+        with config_context(array_api_dispatch=dispatch):
+            assert namespace_and_device(a, b) == (array_api_compat.numpy, "cpu")
+            assert namespace_and_device(a)[0] is array_api_compat.array_namespace(a)
+    # an array of another library is still found beside NumPy's
+    strict = xps.asarray([1.0])
+    assert namespace_and_device(a, strict)[0] is array_api_compat.array_namespace(
+        strict
+    )

@@ -235,6 +235,37 @@ def test_bench_conv_quick_in_processes(bench_conv, tmp_path, capsys):
     assert "--quick --samples 128" in text and "- **busy**" in text
     assert text.count("\n| ") == 2 + len(times)  # header, rule, a row per system
     assert "| system | s/pass |" in capsys.readouterr().out
+    assert "- cores probe (`_rounds.cores_probe`" in text  # every worker probed
+
+
+def test_rounds_split_by_the_cores_probe(bench_peers):
+    """Rounds in which every worker found the cores near are told apart, and
+    the targets' ratios are restated over them only when both kinds ran."""
+    rounds = sys.modules["_rounds"]
+    times = {"MLPClassifier": [2.0, 2.0, 2.0], "dfa fast": [1.0, 1.6, 0.8]}
+    probes = {"MLPClassifier": [1.4, 1.7, 15.0], "dfa fast": [1.5, 16.0, 1.3]}
+    assert rounds.near_rounds(probes) == [0]
+    assert rounds.within_rounds(times, "dfa fast", "MLPClassifier", [0, 2]) == 0.45
+    assert rounds.within_rounds(times, "dfa fast", "MLPClassifier") == 0.5
+    pairs = [("dfa fast", "MLPClassifier"), ("bp fast", "MLPClassifier")]
+    lines = rounds.placement_lines(times, probes, pairs)
+    assert lines == [
+        "- cores probe (`_rounds.cores_probe`: about 1.5 with the VM's cores "
+        "near, 16 far): median 1.6, 1.3 to 16.0; every pass near (under 4) in "
+        "1 of 3 rounds",
+        "  - dfa fast / MLPClassifier over those rounds: 0.500",
+    ]
+    near = {name: [1.5] * 3 for name in times}
+    assert len(rounds.placement_lines(times, near, pairs)) == 1  # all near
+    args = type("Args", (), dict(samples=10, quick=False, rounds=3))
+    lines, verdicts = bench_peers.report("sgd", times, args, probes)
+    assert verdicts == {("dfa fast", "MLPClassifier"): True}  # all rounds: 0.5
+    assert lines[-1] == "  - dfa fast / MLPClassifier over those rounds: 0.500"
+
+
+def test_cores_probe_is_a_ratio(bench_peers):
+    figure = sys.modules["_rounds"].cores_probe(repeats=2)
+    assert np.isfinite(figure) and figure > 0
 
 
 @pytest.fixture
