@@ -133,6 +133,7 @@ def test_bench_peers_rules_and_paths(bench_peers):
         "fp fast",
         "numpy dfa loop",
         "bare GEMMs",
+        "bare GEMMs + update",
     ]
     X, y = bench_peers.load(None, None, quick=True)
     params = bench_peers.settings("sgd", quick=True)
@@ -164,6 +165,9 @@ def test_bench_peers_report(bench_peers):
     assert "- dfa fast / MLPClassifier: 0.500 (target <= 0.5): met" in lines
     lines, verdicts = bench_peers.report("adam", times, args)
     assert verdicts[("dfa fast", "MLPClassifier")] is False  # 0.45 under Adam
+    times["bare GEMMs + update"] = [0.8, 1.6]
+    lines, _ = bench_peers.report("sgd", times, args)
+    assert lines[-1] == "- dfa fast / bare GEMMs + update: 1.250 (no target)"
 
 
 @pytest.fixture
