@@ -87,12 +87,13 @@ def cores_probe(repeats=7):
     ``A @ W`` (batch 128) on two BLAS threads, over the same right after
     ``A @ W`` on one. The first write must take back every cache line that
     the other core read. On the 2-core VM that the results come from this
-    is about 1.5 when its two cores share a cache and about 16 when they
-    do not (2026-12-05): the machine switches between the two for seconds
-    to minutes at a time, and in the second state every pass that hands
-    data between cores slows, element-wise passes after a multi-threaded
-    product most (skfa's SGD update of a 784 x 800 layer: 0.22 against 1.3
-    to 1.5 ms, in the same process minutes apart). About 25 ms.
+    is about 1.5 at times and about 16 at others, as if its two cores
+    shared a cache and then did not (2026-12-05): the machine switches
+    between the two for seconds to minutes at a time, and in the second
+    state every pass that hands data between cores slows, element-wise
+    passes after a multi-threaded product most (skfa's SGD update of a 784
+    x 800 layer under bp: 0.22 against 1.3 to 1.5 ms, in processes minutes
+    apart). About 25 ms.
 
     Parameters
     ----------
