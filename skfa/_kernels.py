@@ -242,8 +242,10 @@ def _switch(value):
 def _update(kernel, arrays, scalars, *flags):
     # the kernel named ``kernel`` on 1-D views, with the scalars in the
     # parameter's dtype; returns sum(param**2) after the step, in float64
+    # (the 1-D views of C-contiguous arrays that the kernels loop over)
     scalar = arrays[0].dtype.type
-    return _compiled()[kernel](*map(_flat, arrays), *map(scalar, scalars), *flags)
+    flat = [array.reshape(-1) for array in arrays]
+    return _compiled()[kernel](*flat, *[scalar(s) for s in scalars], *flags)
 
 
 def sgd_update(param, grad, velocity, lr, momentum, decay, nesterov):
@@ -423,8 +425,3 @@ def fused(*groups, contiguous=True):
         for group in groups
         for array in group
     )
-
-
-def _flat(array):
-    # the 1-D view of a C-contiguous array that the kernels loop over
-    return array.reshape(-1)
