@@ -4,13 +4,13 @@ Not a benchmark itself. The reference harness, whose ratios to
 ``MLPClassifier`` are the speed figures skfa states: ``bench_peers.py``
 (dense networks) and ``bench_conv.py`` (LeNet) run every system in worker
 processes of its own (the script again, with ``--worker NAME``): a worker
-loads the data, builds its model, makes one warm-up pass, probes how
-far apart the machine's cores are (:func:`cores_probe`) and says ``ready``
-with the probe's figure. The systems take turns, one pass each per round, so that the
-machine's drift hits them alike, and each round starts a fresh worker for
-each system (:func:`time_in_rounds` says why). The harness sends a worker
-``run`` and reads back the seconds of its pass as JSON; closing the
-worker's standard input ends it.
+loads the data, builds its model, makes one warm-up pass, probes how dear
+a hand-off between the machine's cores is (:func:`cores_probe`) and says
+``ready`` with the probe's figure. The systems take turns, one pass each
+per round, so that the machine's drift hits them alike, and each round
+starts a fresh worker for each system (:func:`time_in_rounds` says why).
+The harness sends a worker ``run`` and reads back the seconds of its pass
+as JSON; closing the worker's standard input ends it.
 
 ``interleaved_epochs`` is the lighter harness of ``bench_depth.py`` and
 ``bench_methods.py``, which compare many models among themselves: every model
@@ -40,7 +40,7 @@ import numpy as np
 PAUSE = 0.5
 
 #: A probe figure (:func:`cores_probe`) under which a worker found the
-#: machine's cores near each other (sharing a cache).
+#: machine's cores "near": handing data between them cheap.
 NEAR = 4.0
 
 
@@ -103,7 +103,7 @@ def cores_probe(repeats=7):
     Returns
     -------
     float
-        The ratio; near 1 where BLAS runs on one thread only.
+        The ratio; about 1 on a machine of one core.
     """
     from threadpoolctl import threadpool_limits
 
