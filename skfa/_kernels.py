@@ -239,35 +239,50 @@ def _switch(value):
     )
 
 
-def _update(kernel, arrays, scalars, *flags):
-    # the kernel named ``kernel`` on 1-D views, with the scalars in the
-    # parameter's dtype; returns sum(param**2) after the step, in float64
-    # (the 1-D views of C-contiguous arrays that the kernels loop over)
-    scalar = arrays[0].dtype.type
-    flat = [array.reshape(-1) for array in arrays]
-    return _compiled()[kernel](*flat, *[scalar(s) for s in scalars], *flags)
+def _steps(kernel, groups, scalars, decays, *flags):
+    # the kernel named ``kernel`` on each parameter's 1-D views (the arrays
+    # at one position of ``groups``: the parameter, its gradient and its
+    # optimizer state, C-contiguous), with the scalars and the parameter's
+    # decay in the parameters' dtype; returns each parameter's sum(param**2)
+    # after the step, in float64. One call for all the parameters, so that
+    # the scalars are converted once a step
+    compiled = _compiled()[kernel]
+    scalar = groups[0][0].dtype.type
+    scalars = [scalar(value) for value in scalars]
+    return [
+        compiled(
+            *[array.reshape(-1) for array in arrays], *scalars, scalar(decay), *flags
+        )
+        for *arrays, decay in zip(*groups, decays)
+    ]
 
 
-def sgd_update(param, grad, velocity, lr, momentum, decay, nesterov):
-    """One fused pass of SGD with momentum and weight decay, in place.
+def sgd_steps(params, grads, velocities, lr, momentum, decays, nesterov):
+    """One fused pass of SGD with momentum and weight decay over each
+    parameter, in place.
 
-    ``param`` and ``velocity`` are updated and ``grad`` is read (see
-    :class:`skfa.train.optimizers.SGDOptimizer`); returns ``sum(param**2)`` after
-    the step, summed in float64.
+    ``params`` and ``velocities`` are updated and ``grads`` are read (see
+    :class:`skfa.train.optimizers.SGDOptimizer`); ``decays[k]`` is the
+    weight decay of ``params[k]``. The arrays must pass :func:`fused`.
+    Returns each parameter's ``sum(param**2)`` after the step, summed in
+    float64.
     """
-    return _update("sgd", (param, grad, velocity), (lr, momentum, decay), nesterov)
+    groups = (params, grads, velocities)
+    return _steps("sgd", groups, (lr, momentum), decays, nesterov)
 
 
-def adam_update(param, grad, m, v, lr, beta_1, beta_2, epsilon, decay):
-    """One fused pass of Adam with weight decay, in place.
+def adam_steps(params, grads, ms, vs, lr, beta_1, beta_2, epsilon, decays):
+    """One fused pass of Adam with weight decay over each parameter, in place.
 
-    ``param``, ``m`` and ``v`` are updated and ``grad`` is read; ``lr`` is the
-    step's bias-corrected learning rate (see
-    :class:`skfa.train.optimizers.AdamOptimizer`); returns ``sum(param**2)`` after
-    the step, summed in float64.
+    ``params``, ``ms`` and ``vs`` are updated and ``grads`` are read; ``lr``
+    is the step's bias-corrected learning rate (see
+    :class:`skfa.train.optimizers.AdamOptimizer`); ``decays[k]`` is the
+    weight decay of ``params[k]``. The arrays must pass :func:`fused`.
+    Returns each parameter's ``sum(param**2)`` after the step, summed in
+    float64.
     """
-    scalars = (lr, beta_1, 1 - beta_1, beta_2, 1 - beta_2, epsilon, decay)
-    return _update("adam", (param, grad, m, v), scalars)
+    scalars = (lr, beta_1, 1 - beta_1, beta_2, 1 - beta_2, epsilon)
+    return _steps("adam", (params, grads, ms, vs), scalars, decays)
 
 
 def derivative(activation, h, delta):
@@ -372,7 +387,11 @@ def check_derivative_shapes(h, delta):
 def _check_matching_shapes(groups):
     # the arrays at each position of the groups (a parameter, its gradient,
     # its optimizer state) must have one shape, or the kernels would read
-    # past an array's end
+    # past an array's end; the common case, every shape as the first
+    # group's, in one comparison per group
+    shapes = [array.shape for array in groups[0]]
+    if all([array.shape for array in group] == shapes for group in groups):
+        return
     for k, arrays in enumerate(zip(*groups)):
         shape = tuple(arrays[0].shape)
         for j, array in enumerate(arrays[1:], 1):
@@ -414,14 +433,11 @@ def fused(*groups, contiguous=True):
         _check_matching_shapes(groups)
     if not enabled():
         return False
-    dtype = groups[0][0].dtype
+    arrays = [array for group in groups for array in group]
     # the type first: other namespaces' dtypes do not compare with NumPy's
-    if type(groups[0][0]) is not np.ndarray or dtype not in (np.float32, np.float64):
+    if {type(array) for array in arrays} != {np.ndarray}:
         return False
-    return all(
-        type(array) is np.ndarray
-        and array.dtype == dtype
-        and (array.flags.c_contiguous or not contiguous)
-        for group in groups
-        for array in group
-    )
+    dtypes = {array.dtype for array in arrays}
+    if len(dtypes) != 1 or dtypes.pop() not in (np.float32, np.float64):
+        return False
+    return not contiguous or all([array.flags.c_contiguous for array in arrays])

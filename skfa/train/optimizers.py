@@ -150,14 +150,9 @@ class SGDOptimizer(BaseOptimizer):
         """
         momentum, lr = self.momentum, self.learning_rate
         if _kernels.fused(params, grads, self.velocities):
-            self.squared_norms = [
-                _kernels.sgd_update(
-                    param, grad, velocity, lr, momentum, decay, self.nesterov
-                )
-                for param, grad, velocity, decay in zip(
-                    params, grads, self.velocities, decays
-                )
-            ]
+            self.squared_norms = _kernels.sgd_steps(
+                params, grads, self.velocities, lr, momentum, decays, self.nesterov
+            )
             return
         self.squared_norms = None
         for param, grad, velocity, decay in zip(params, grads, self.velocities, decays):
@@ -229,22 +224,17 @@ class AdamOptimizer(BaseOptimizer):
             self.base_rate * math.sqrt(1 - beta_2**self.t) / (1 - beta_1**self.t)
         )
         if _kernels.fused(params, grads, self.ms, self.vs):
-            self.squared_norms = [
-                _kernels.adam_update(
-                    param,
-                    grad,
-                    m,
-                    v,
-                    self.learning_rate,
-                    beta_1,
-                    beta_2,
-                    self.epsilon,
-                    decay,
-                )
-                for param, grad, m, v, decay in zip(
-                    params, grads, self.ms, self.vs, decays
-                )
-            ]
+            self.squared_norms = _kernels.adam_steps(
+                params,
+                grads,
+                self.ms,
+                self.vs,
+                self.learning_rate,
+                beta_1,
+                beta_2,
+                self.epsilon,
+                decays,
+            )
             return
         self.squared_norms = None
         for param, grad, m, v, decay in zip(params, grads, self.ms, self.vs, decays):
