@@ -218,9 +218,10 @@ def bare_gemms_pass(X, y, params, update=False):
     B = rng.standard_normal((units[-1], sum(units[1:-1]))).astype(np.float32)
     bounds = np.cumsum([0, *units[1:-1]])
     batches = _batches(X.shape[0], params["batch_size"])
-    if params["solver"] == "sgd":
+    optimizer = None  # its state only for the system that steps
+    if update and params["solver"] == "sgd":
         optimizer = SGDOptimizer(W, 1e-9, momentum=params["momentum"])
-    else:
+    elif update:
         optimizer = AdamOptimizer(W, 1e-9)
     decays = [params["alpha"] / params["batch_size"]] * len(W)
 
@@ -232,7 +233,7 @@ def bare_gemms_pass(X, y, params, update=False):
             projected = h[-1] @ B
             deltas = [projected[:, a:b] for a, b in zip(bounds, bounds[1:])]
             grads = [h_i.T @ delta for h_i, delta in zip(h, [*deltas, h[-1]])]
-            if update:
+            if optimizer is not None:
                 optimizer.update_params(W, grads, decays)
 
     return one_pass
