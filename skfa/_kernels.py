@@ -388,9 +388,9 @@ def _check_matching_shapes(groups):
     # the arrays at each position of the groups (a parameter, its gradient,
     # its optimizer state) must have one shape, or the kernels would read
     # past an array's end; the common case, every shape as the first
-    # group's, in one comparison per group
+    # group's, in one comparison per other group
     shapes = [array.shape for array in groups[0]]
-    if all([array.shape for array in group] == shapes for group in groups):
+    if all([array.shape for array in group] == shapes for group in groups[1:]):
         return
     for k, arrays in enumerate(zip(*groups)):
         shape = tuple(arrays[0].shape)
